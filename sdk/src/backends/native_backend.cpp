@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// mmap(MAP_SECRET) of the secretmem kernel series: anonymous private memory
+// the kernel keeps out of its direct map, locked, out of core dumps, and
+// zero-filled in a forked child.
+#include "backends.hpp"
+
+#include <secretmem/mman.h>
+
+#include <cerrno>
+
+namespace secretmem::detail {
+namespace {
+
+class native final : public backend {
+public:
+    [[nodiscard]] backend_kind kind() const noexcept override { return backend_kind::native; }
+    [[nodiscard]] std::string_view mechanism() const noexcept override
+    {
+        return "mmap(MAP_SECRET)";
+    }
+    [[nodiscard]] protections protects() const noexcept override
+    {
+        return {true, true, true, true, "a zero-filled secret range"};
+    }
+
+    [[nodiscard]] const availability& available() const override
+    {
+        static const availability a = to_availability(
+            kernel_probe().native, "mprotect(PROT_SECRET)",
+            "this kernel has no MAP_SECRET/PROT_SECRET (mprotect rejects PROT_SECRET with "
+            "EINVAL): boot a kernel with the secretmem series (kernel/)");
+        return a;
+    }
+
+    [[nodiscard]] std::error_code map_at(void* addr, std::size_t length) const noexcept override
+    {
+        void* p = ::mmap(addr, length, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_SECRET, -1, 0);
+        if (p == MAP_FAILED)
+            return {errno, std::system_category()};
+        // A kernel without the series ignores MAP_SECRET and hands out plain
+        // memory.  PROT_SECRET on a range that is already secret is a no-op,
+        // and an EINVAL from a kernel that does not know it: never trust the
+        // mmap() alone.
+        if (::mprotect(addr, length, PROT_READ | PROT_WRITE | PROT_SECRET) != 0)
+            return {errno, std::system_category()};
+        return {};
+    }
+};
+
+} // namespace
+
+const backend& native_backend() noexcept
+{
+    static const native instance;
+    return instance;
+}
+
+} // namespace secretmem::detail
