@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs, only those missing, so a
+# second run costs one dpkg query.  Needs root (or sudo) the first time.
+set -euo pipefail
+
+packages=(
+    # userspace build and tests
+    meson ninja-build pkg-config g++ ccache
+    libgtest-dev libbenchmark-dev libjemalloc-dev libssl-dev openssl libsodium-dev
+    clang-format clang-tidy
+    # kernel series and the VM that boots it
+    linux-source-6.12 flex bison bc libelf-dev cpio busybox-static qemu-system-x86
+    python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "secretmem: installing ${missing[*]}" >&2
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || {
+        echo "secretmem: run as root, or install: ${missing[*]}" >&2
+        exit 1
+    }
+    sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
