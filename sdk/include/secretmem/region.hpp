@@ -120,4 +120,10 @@ private:
     std::span<byte_type> bytes_;
 };
 
+// mprotect-style: protect(r, access::none | access::read | access::read_write).
+inline void protect(region& r, access level)
+{
+    r.protect(level);
+}
+
 } // namespace secretmem

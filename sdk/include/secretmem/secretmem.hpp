@@ -6,3 +6,4 @@
 #include <secretmem/error.hpp>
 #include <secretmem/policy.hpp>
 #include <secretmem/region.hpp>
+#include <secretmem/secret.hpp>
