@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+// The attacks.  Each is run against the control first: an attack that fails
+// on ordinary memory proves nothing when it fails on secret memory.
+#include "attacks.hpp"
+
+#include "../support/proc.hpp"
+#include "victim.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <linux/io_uring.h>
+#include <linux/magic.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace secretmem::attack {
+namespace {
+
+const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+
+outcome leaked(std::string detail = {})
+{
+    return {outcome::result::leaked, std::move(detail)};
+}
+outcome refused(int error)
+{
+    const char* name = ::strerrorname_np(error);
+    return {outcome::result::refused, name != nullptr ? name : std::to_string(error)};
+}
+outcome refused(std::string detail)
+{
+    return {outcome::result::refused, std::move(detail)};
+}
+outcome skipped(std::string why)
+{
+    return {outcome::result::skipped, std::move(why)};
+}
+outcome broken(std::string why)
+{
+    return {outcome::result::broken, std::move(why)};
+}
+
+// Read: leaked when the pattern came back.
+outcome judge_read(int error, const std::vector<std::byte>& got)
+{
+    if (error != 0)
+        return refused(error);
+    return has_pattern(got.data(), got.size()) ? leaked() : refused("read other bytes");
+}
+
+// Write: leaked when the victim's bytes changed.
+outcome judge_write(int error, victim& v)
+{
+    const bool intact = v.intact();
+    if (!intact)
+        return leaked("modified");
+    return error != 0 ? refused(error) : refused("no effect");
+}
+
+outcome proc_mem_read(const target& t, const context&)
+{
+    victim v(t, page);
+    std::vector<std::byte> got(page);
+    return judge_read(test::read_proc_mem(v.pid(), v.address(), got.data(), got.size()), got);
+}
+
+outcome proc_mem_write(const target& t, const context&)
+{
+    victim v(t, page);
+    const std::string path = "/proc/" + std::to_string(v.pid()) + "/mem";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return broken("open " + path + ": " + std::strerror(errno));
+    const std::vector<std::byte> zeros(page);
+    const ssize_t n =
+        ::pwrite(fd, zeros.data(), zeros.size(), reinterpret_cast<off_t>(v.address()));
+    const int error = n < 0 ? errno : 0;
+    ::close(fd);
+    return judge_write(error, v);
+}
+
+// Attach with PTRACE_SEIZE and stop the victim with PTRACE_INTERRUPT.
+int ptrace_stop(pid_t pid)
+{
+    if (::ptrace(PTRACE_SEIZE, pid, nullptr, nullptr) != 0 ||
+        ::ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr) != 0)
+        return errno;
+    int status = 0;
+    return ::waitpid(pid, &status, 0) == pid ? 0 : errno;
+}
+
+// Enough words for the pattern token twice over.
+constexpr std::size_t peek_bytes = 128;
+
+outcome ptrace_peek(const target& t, const context&)
+{
+    victim v(t, page);
+    if (const int error = ptrace_stop(v.pid()); error != 0)
+        return broken(std::string("ptrace attach: ") + std::strerror(error));
+    std::vector<std::byte> got(page);
+    int error = 0;
+    for (std::size_t off = 0; off < peek_bytes; off += sizeof(long)) {
+        errno = 0;
+        const long word = ::ptrace(PTRACE_PEEKDATA, v.pid(), v.address() + off, nullptr);
+        if (errno != 0) {
+            error = errno;
+            break;
+        }
+        std::memcpy(got.data() + off, &word, sizeof(word));
+    }
+    (void)::ptrace(PTRACE_DETACH, v.pid(), nullptr, nullptr);
+    got.resize(peek_bytes);
+    return judge_read(error, got);
+}
+
+outcome ptrace_poke(const target& t, const context&)
+{
+    victim v(t, page);
+    if (const int error = ptrace_stop(v.pid()); error != 0)
+        return broken(std::string("ptrace attach: ") + std::strerror(error));
+    // Overwrite the whole page word by word, so the pattern cannot survive.
+    int error = 0;
+    for (std::size_t off = 0; off < page && error == 0; off += sizeof(long))
+        if (::ptrace(PTRACE_POKEDATA, v.pid(), v.address() + off, nullptr) != 0)
+            error = errno;
+    (void)::ptrace(PTRACE_DETACH, v.pid(), nullptr, nullptr);
+    return judge_write(error, v);
+}
+
+outcome vm_readv(const target& t, const context&)
+{
+    victim v(t, page);
+    std::vector<std::byte> got(page);
+    return judge_read(test::read_process_vm(v.pid(), v.address(), got.data(), got.size()), got);
+}
+
+outcome vm_writev(const target& t, const context&)
+{
+    victim v(t, page);
+    std::vector<std::byte> zeros(page);
+    iovec local{zeros.data(), zeros.size()};
+    iovec remote{v.address(), page};
+    const ssize_t n = ::process_vm_writev(v.pid(), &local, 1, &remote, 1, 0);
+    return judge_write(n < 0 ? errno : 0, v);
+}
+
+// vmsplice pins the pages into a pipe: the reader gets them without a copy.
+outcome vmsplice_to_pipe(const target& t, const context&)
+{
+    const mapping m(t, page);
+    int pipefd[2];
+    if (::pipe(pipefd) != 0)
+        return broken(std::strerror(errno));
+    iovec iov{m.data(), page};
+    const ssize_t n = ::vmsplice(pipefd[1], &iov, 1, 0);
+    const int error = n < 0 ? errno : 0;
+    std::vector<std::byte> got(page);
+    if (n > 0 && ::read(pipefd[0], got.data(), got.size()) < 0)
+        return broken(std::strerror(errno));
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    return judge_read(error, got);
+}
+
+// O_DIRECT needs a file system on a block device: not tmpfs, not 9p.
+std::string odirect_unusable(const std::string& dir)
+{
+    struct statfs fs {};
+    if (::statfs(dir.c_str(), &fs) != 0)
+        return dir + ": " + std::strerror(errno);
+    constexpr long v9fs_magic = 0x01021997;
+    if (fs.f_type == TMPFS_MAGIC || fs.f_type == v9fs_magic || fs.f_type == RAMFS_MAGIC)
+        return dir + " is not on a block device (set SECRETMEM_ATTACK_DIR)";
+    return {};
+}
+
+int open_direct(const std::string& dir, int flags)
+{
+    const std::string path = dir + "/secretmem-odirect.tmp";
+    const int fd = ::open(path.c_str(), flags | O_DIRECT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        ::unlink(path.c_str());
+    return fd;
+}
+
+// The disk reads straight into the secret pages (DMA through GUP).
+outcome odirect_read(const target& t, const context& c)
+{
+    if (auto why = odirect_unusable(c.scratch_dir); !why.empty())
+        return skipped(why);
+    const int fd = open_direct(c.scratch_dir, O_RDWR | O_CREAT | O_TRUNC);
+    if (fd < 0)
+        return skipped(std::string("O_DIRECT open: ") + std::strerror(errno));
+    // Put one page of zeros in the file with an ordinary aligned buffer.
+    const mapping zeros({"plain", std::nullopt}, page);
+    std::memset(zeros.data(), 0, page);
+    if (::pwrite(fd, zeros.data(), page, 0) != static_cast<ssize_t>(page))
+        return broken(std::string("O_DIRECT seed write: ") + std::strerror(errno));
+    const mapping m(t, page);
+    const ssize_t n = ::pread(fd, m.data(), page, 0);
+    const int error = n < 0 ? errno : 0;
+    ::close(fd);
+    if (error != 0)
+        return refused(error);
+    return all_zero(m.data(), page) ? leaked("overwritten by DMA") : refused("no effect");
+}
+
+// The disk reads the secret pages (DMA through GUP) and keeps them.
+outcome odirect_write(const target& t, const context& c)
+{
+    if (auto why = odirect_unusable(c.scratch_dir); !why.empty())
+        return skipped(why);
+    const int fd = open_direct(c.scratch_dir, O_RDWR | O_CREAT | O_TRUNC);
+    if (fd < 0)
+        return skipped(std::string("O_DIRECT open: ") + std::strerror(errno));
+    const mapping m(t, page);
+    const ssize_t n = ::pwrite(fd, m.data(), page, 0);
+    const int error = n < 0 ? errno : 0;
+    // Read back through an aligned buffer, as O_DIRECT requires.
+    const mapping back({"plain", std::nullopt}, page);
+    std::memset(back.data(), 0, page);
+    if (error == 0 && ::pread(fd, back.data(), page, 0) < 0)
+        return broken(std::string("read back: ") + std::strerror(errno));
+    ::close(fd);
+    return error != 0 ? refused(error) : judge_read(0, {back.data(), back.data() + page});
+}
+
+// io_uring fixed buffers stay pinned for the ring's life.
+outcome io_uring_register_buffer(const target& t, const context&)
+{
+    io_uring_params params{};
+    const int ring = static_cast<int>(::syscall(SYS_io_uring_setup, 4, &params));
+    if (ring < 0)
+        return skipped(std::string("io_uring_setup: ") + std::strerror(errno));
+    const mapping m(t, page);
+    iovec iov{m.data(), page};
+    const long r = ::syscall(SYS_io_uring_register, ring, IORING_REGISTER_BUFFERS, &iov, 1);
+    const int error = r < 0 ? errno : 0;
+    ::close(ring);
+    return error != 0 ? refused(error) : leaked("pinned");
+}
+
+// A crashing process's core file.
+outcome core_dump(const target& t, const context& c)
+{
+    std::ifstream pattern_file("/proc/sys/kernel/core_pattern");
+    std::string core_pattern;
+    std::getline(pattern_file, core_pattern);
+    if (core_pattern.rfind("core", 0) != 0)
+        return skipped("core_pattern is '" + core_pattern + "', not a file in the cwd");
+    const std::filesystem::path dir =
+        std::filesystem::path(c.scratch_dir) / ("secretmem-core." + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    // A fresh process, not a fork: a fork would carry this process's heap,
+    // where earlier control attacks left copies of the pattern.
+    const pid_t child = ::fork();
+    if (child == 0) {
+        const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+        const std::string kind = t.backend ? std::string(to_string(*t.backend)) : "plain";
+        if (::chdir(dir.c_str()) != 0 || ::setrlimit(RLIMIT_CORE, &unlimited) != 0 ||
+            ::setenv(token_variable, pattern_token().c_str(), 1) != 0)
+            ::_exit(1);
+        ::execl("/proc/self/exe", "secretmem-attack", dump_core_flag, kind.c_str(), nullptr);
+        ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    outcome result = broken("no core file was written");
+    if (WIFSIGNALED(status) && WCOREDUMP(status)) {
+        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+            std::ifstream core(entry.path(), std::ios::binary);
+            const std::string bytes((std::istreambuf_iterator<char>(core)),
+                                    std::istreambuf_iterator<char>());
+            result = has_pattern(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size())
+                         ? leaked("in the core file")
+                         : refused("absent from the core file");
+        }
+    }
+    std::filesystem::remove_all(dir);
+    return result;
+}
+
+// What a forked child finds at the secret's address.
+outcome fork_child(const target& t, const context&)
+{
+    const mapping m(t, page);
+    const pid_t child = ::fork();
+    if (child == 0) {
+        if (!test::mapping_perms(m.data()))
+            ::_exit(10);
+        if (all_zero(m.data(), page))
+            ::_exit(11);
+        ::_exit(has_pattern(m.data(), page) ? 12 : 13);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (!WIFEXITED(status))
+        return broken("child killed by signal " + std::to_string(WTERMSIG(status)));
+    switch (WEXITSTATUS(status)) {
+    case 10:
+        return refused("no mapping");
+    case 11:
+        return refused("zeros");
+    case 12:
+        return leaked("inherited");
+    default:
+        return broken("child saw other bytes");
+    }
+}
+
+} // namespace
+
+void map_and_dump_core(const target& t)
+{
+    const mapping m(t, page);
+    std::signal(SIGABRT, SIG_DFL);
+    std::abort();
+}
+
+const std::vector<attack>& all_attacks()
+{
+    static const std::vector<attack> attacks{
+        {"/proc/PID/mem read", proc_mem_read},
+        {"/proc/PID/mem write", proc_mem_write},
+        {"ptrace PEEKDATA", ptrace_peek},
+        {"ptrace POKEDATA", ptrace_poke},
+        {"process_vm_readv", vm_readv},
+        {"process_vm_writev", vm_writev},
+        {"vmsplice into a pipe", vmsplice_to_pipe},
+        {"O_DIRECT read into it", odirect_read},
+        {"O_DIRECT write from it", odirect_write},
+        {"io_uring fixed buffer", io_uring_register_buffer},
+        {"core dump", core_dump},
+        {"fork", fork_child},
+    };
+    return attacks;
+}
+
+} // namespace secretmem::attack
