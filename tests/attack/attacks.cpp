@@ -132,9 +132,10 @@ outcome ptrace_poke(const target& t, const context&)
         return broken(std::string("ptrace attach: ") + std::strerror(error));
     // Overwrite the whole page word by word, so the pattern cannot survive.
     int error = 0;
-    for (std::size_t off = 0; off < page && error == 0; off += sizeof(long))
+    for (std::size_t off = 0; off < page && error == 0; off += sizeof(long)) {
         if (::ptrace(PTRACE_POKEDATA, v.pid(), v.address() + off, nullptr) != 0)
             error = errno;
+    }
     (void)::ptrace(PTRACE_DETACH, v.pid(), nullptr, nullptr);
     return judge_write(error, v);
 }

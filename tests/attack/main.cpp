@@ -50,9 +50,10 @@ int main(int argc, char** argv)
         {"MAP_SECRET", secretmem::backend_kind::native},
     };
     if (argc == 3 && std::string(argv[1]) == secretmem::attack::dump_core_flag) {
-        for (const target& t : targets)
+        for (const target& t : targets) {
             if (std::string(t.backend ? secretmem::to_string(*t.backend) : "plain") == argv[2])
                 secretmem::attack::map_and_dump_core(t);
+        }
         return 2;
     }
     // Before any fork: every victim must fill its memory with this token.

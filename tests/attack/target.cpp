@@ -19,7 +19,7 @@ std::string target::unavailable() const
     return a.usable ? std::string() : a.reason;
 }
 
-mapping::mapping(const target& t, std::size_t length) : data_(nullptr), length_(length)
+mapping::mapping(const target& t, std::size_t length) : length_(length)
 {
     void* p = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)

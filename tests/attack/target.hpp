@@ -37,7 +37,7 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return length_; }
 
 private:
-    std::byte* data_;
+    std::byte* data_ = nullptr;
     std::size_t length_;
 };
 

@@ -65,7 +65,7 @@ victim::victim(const target& t, std::size_t length) : length_(length)
     read_all(from_child_, &address_, sizeof(address_));
 }
 
-bool victim::intact()
+bool victim::intact() // NOLINT(readability-make-member-function-const)
 {
     const char command = 'c';
     write_all(to_child_, &command, 1);

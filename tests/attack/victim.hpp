@@ -25,7 +25,8 @@ public:
     [[nodiscard]] std::byte* address() const noexcept { return address_; }
     [[nodiscard]] std::size_t size() const noexcept { return length_; }
     // Whether the victim's bytes are still the pattern; ends the victim.
-    [[nodiscard]] bool intact();
+    // Not const: it ends the victim.
+    [[nodiscard]] bool intact(); // NOLINT(readability-make-member-function-const)
 
 private:
     pid_t pid_ = -1;
