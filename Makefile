@@ -4,7 +4,7 @@
 BUILD   := build
 MESON   := $(BUILD)/meson
 
-.PHONY: all build deps check demo lint clean
+.PHONY: all build deps kernel kernel-stock vm check demo clean
 
 all: build
 
@@ -17,8 +17,25 @@ $(MESON)/build.ninja: | deps
 build: deps $(MESON)/build.ninja
 	meson compile -C $(MESON)
 
+# The patched Linux 6.12 (kernel/patches) for the QEMU VM, and the kernel's
+# mm selftests built from it (the series' own secret_map test among them).
+kernel: deps
+	@kernel/scripts/build-kernel.sh
+	@kernel/scripts/build-selftests.sh
+
+# The same kernel without the series: the baseline the selftests compare with.
+kernel-stock: deps
+	@KERNEL_FLAVOR=stock kernel/scripts/build-kernel.sh
+
+# Run CMD as root in the VM on the patched kernel, with this build's tools
+# first in PATH:  make vm CMD='secretmem info'
+export CMD
+vm: build kernel
+	@kernel/scripts/vm-run.sh "PATH=$(abspath $(MESON))/cli:\$$PATH; $$CMD"
+
+# Every test: on this machine's kernel, then in the VM on the patched one.
 # The summary line counts test cases; the exit status is meson's or the summary's.
-check: build
+check: build kernel kernel-stock
 	@status=0; meson test -C $(MESON) --print-errorlogs --num-processes 2 || status=$$?; \
 	scripts/test-summary.py $(MESON) || status=1; exit $$status
 

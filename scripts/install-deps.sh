@@ -10,6 +10,7 @@ packages=(
     clang-format clang-tidy
     # kernel series and the VM that boots it
     linux-source-6.12 flex bison bc libelf-dev cpio busybox-static qemu-system-x86
+    e2fsprogs libcap-dev libnuma-dev liburing-dev
     python3
 )
 

@@ -11,6 +11,13 @@ if [[ ! -f $bzimage ]]; then
     echo "skip: no patched kernel at $bzimage; build it with 'make kernel'" >&2
     exit 77
 fi
-command=$(printf '%q ' "$repo/tests/vm/guest-run.sh" "$@")
-cd "$repo"
+if [[ ! -x $1 ]]; then
+    echo "skip: $1 is not built" >&2
+    exit 77
+fi
+# Meson names programs relative to its build directory, our cwd; the guest
+# starts in the same directory, but an absolute path reads better in logs.
+program=$(realpath "$1")
+shift
+command=$(printf '%q ' "$repo/tests/vm/guest-run.sh" "$program" "$@")
 exec "$repo/kernel/scripts/vm-run.sh" "$command"
