@@ -29,9 +29,10 @@ kernel-stock: deps
 
 # Run CMD as root in the VM on the patched kernel, with this build's tools
 # first in PATH:  make vm CMD='secretmem info'
-export CMD
+# $(value ...) hands CMD over as typed: make must not expand a $(...) in it.
+vm: export VM_CMD := $(value CMD)
 vm: build kernel
-	@kernel/scripts/vm-run.sh "PATH=$(abspath $(MESON))/cli:\$$PATH; $$CMD"
+	@kernel/scripts/vm-run.sh "PATH=$(abspath $(MESON))/cli:\$$PATH; $$VM_CMD"
 
 # Every test: on this machine's kernel, then in the VM on the patched one.
 # The summary line counts test cases; the exit status is meson's or the summary's.

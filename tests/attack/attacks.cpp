@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <iterator>
 #include <linux/io_uring.h>
 #include <linux/magic.h>
+#include <optional>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -321,6 +323,87 @@ outcome fork_child(const target& t, const context&)
     }
 }
 
+// The physical frame behind a page of this process (root reads pagemap PFNs).
+std::optional<std::uint64_t> frame_of(const void* addr)
+{
+    const int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return std::nullopt;
+    std::uint64_t entry = 0;
+    const auto index = reinterpret_cast<std::uintptr_t>(addr) / page;
+    const bool ok = ::pread(fd, &entry, sizeof(entry), static_cast<off_t>(index * sizeof(entry))) ==
+                    static_cast<ssize_t>(sizeof(entry));
+    ::close(fd);
+    constexpr std::uint64_t present = 1ULL << 63;
+    constexpr std::uint64_t pfn_mask = (1ULL << 55) - 1;
+    if (!ok || (entry & present) == 0 || (entry & pfn_mask) == 0)
+        return std::nullopt;
+    return entry & pfn_mask;
+}
+
+constexpr const char* probe_path = "/sys/kernel/debug/secret_map/probe";
+
+// What CONFIG_DEBUG_SECRET_MAP's probe says of a frame:
+// "pfn=N secret=0|1 direct_map=0|1 kernel_read=ok|fault zeroed=yes|no|unknown".
+std::optional<std::string> probe_frame(std::uint64_t pfn)
+{
+    const int fd = ::open(probe_path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return std::nullopt;
+    const std::string query = "pfn " + std::to_string(pfn);
+    char answer[256] = {};
+    const bool ok = ::write(fd, query.data(), query.size()) == static_cast<ssize_t>(query.size()) &&
+                    ::read(fd, answer, sizeof(answer) - 1) > 0;
+    ::close(fd);
+    return ok ? std::optional<std::string>(answer) : std::nullopt;
+}
+
+bool says(const std::string& answer, const char* field)
+{
+    return answer.find(field) != std::string::npos;
+}
+
+outcome probe_unusable()
+{
+    return skipped(std::string(probe_path) +
+                   " is missing: the kernel lacks CONFIG_DEBUG_SECRET_MAP or debugfs");
+}
+
+// The kernel itself reads the page through its direct map, as a kernel
+// read primitive or a speculative gadget would.
+outcome kernel_direct_map_read(const target& t, const context&)
+{
+    const mapping m(t, page);
+    const auto pfn = frame_of(m.data());
+    if (!pfn)
+        return broken("no frame in /proc/self/pagemap");
+    const auto answer = probe_frame(*pfn);
+    if (!answer)
+        return probe_unusable();
+    if (says(*answer, "direct_map=0") && says(*answer, "kernel_read=fault"))
+        return refused("not in the direct map, read faults");
+    return says(*answer, "kernel_read=ok") ? leaked("kernel read works") : broken(*answer);
+}
+
+// After munmap the frame goes back to the direct map, and no secret byte
+// with it.
+outcome frame_after_unmap(const target& t, const context&)
+{
+    std::optional<std::uint64_t> pfn;
+    {
+        const mapping m(t, page);
+        pfn = frame_of(m.data());
+    }
+    if (!pfn)
+        return broken("no frame in /proc/self/pagemap");
+    const auto answer = probe_frame(*pfn);
+    if (!answer)
+        return probe_unusable();
+    if (says(*answer, "direct_map=1") && says(*answer, "zeroed=yes"))
+        return refused("zeroed, back in the direct map");
+    return says(*answer, "zeroed=no") ? leaked("freed frame not zeroed") : broken(*answer);
+}
+
 } // namespace
 
 void map_and_dump_core(const target& t)
@@ -345,6 +428,8 @@ const std::vector<attack>& all_attacks()
         {"io_uring fixed buffer", io_uring_register_buffer},
         {"core dump", core_dump},
         {"fork", fork_child},
+        {"kernel direct-map read", kernel_direct_map_read},
+        {"frame after munmap", frame_after_unmap},
     };
     return attacks;
 }

@@ -9,11 +9,13 @@
 set -euo pipefail
 export SECRETMEM_REQUIRE_NATIVE=1
 echo core >/proc/sys/kernel/core_pattern
-if [[ -b /dev/vda ]]; then
-    scratch=/tmp/scratch
+scratch=/tmp/scratch
+if [[ -b /dev/vda ]] && ! mountpoint -q "$scratch"; then
     mkdir -p "$scratch"
     mkfs.ext2 -q -F /dev/vda
     mount -t ext2 /dev/vda "$scratch"
+fi
+if mountpoint -q "$scratch"; then
     export SECRETMEM_ATTACK_DIR=$scratch
 fi
 exec "$@"
