@@ -22,8 +22,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
-if [ -z "$smvm_build" ] || [ -z "$smvm_run" ]; then
-	fail "smvm_build= and smvm_run= missing from the kernel command line (start the VM with vm-run.sh)"
+if [ -z "$smvm_repo" ] || [ -z "$smvm_build" ] || [ -z "$smvm_run" ]; then
+	fail "smvm_repo=, smvm_build= and smvm_run= missing from the kernel command line (start the VM with vm-run.sh)"
 fi
 
 # 9p: large messages for throughput. The host root is read-only and does not
@@ -32,13 +32,6 @@ fi
 opts=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o "$opts,cache=loose,ro" hostroot /mnt || fail "cannot mount the host root (9p tag hostroot)"
 root=/mnt
-mount -t 9p -o "$opts" hostbuild "$root$smvm_build" ||
-	fail "cannot mount the build directory $smvm_build (9p tag hostbuild)"
-
-run="$root$smvm_build/$smvm_run"
-[ -f "$run/vm.env" ] || fail "$run/vm.env missing"
-# shellcheck disable=SC1091  # written by vm-run.sh
-. "$run/vm.env" # SMVM_NONCE
 
 # The usual API filesystems inside the chroot, all guest-private and writable.
 mount -t proc proc "$root/proc"
@@ -51,6 +44,20 @@ mount -t tmpfs -o mode=1777 tmpfs "$root/dev/shm"
 mount -t hugetlbfs hugetlbfs "$root/dev/hugepages" 2>/dev/null
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 mount -t tmpfs -o mode=755 tmpfs "$root/run"
+
+# The repository (read-only) and its build directory (writable), mounted
+# after the tmpfs above: a checkout under /tmp or /run, as a CI clone may be,
+# would otherwise be hidden by them.
+mkdir -p "$root$smvm_repo" "$root$smvm_build" 2>/dev/null
+mount -t 9p -o "$opts,cache=loose,ro" hostrepo "$root$smvm_repo" ||
+	fail "cannot mount the repository $smvm_repo (9p tag hostrepo)"
+mount -t 9p -o "$opts" hostbuild "$root$smvm_build" ||
+	fail "cannot mount the build directory $smvm_build (9p tag hostbuild)"
+
+run="$root$smvm_build/$smvm_run"
+[ -f "$run/vm.env" ] || fail "$run/vm.env missing"
+# shellcheck disable=SC1091  # written by vm-run.sh
+. "$run/vm.env" # SMVM_NONCE
 
 echo "@@SMVM-START:$SMVM_NONCE@@"
 chroot "$root" /bin/bash "$smvm_build/$smvm_run/run.sh" </dev/null

@@ -50,8 +50,8 @@ need_cmd qemu-system-x86_64 timeout truncate
 mkdir -p "$BUILD_DIR"
 build=$(cd "$BUILD_DIR" && pwd -P)
 # These paths go on the kernel command line and in -virtfs options.
-[[ "$build" =~ ^[A-Za-z0-9_./+-]+$ ]] ||
-	die "build directory '$build' has characters the VM cannot pass through (space, comma...): use a plainer path"
+[[ "$build" =~ ^[A-Za-z0-9_./+-]+$ && "$REPO" =~ ^[A-Za-z0-9_./+-]+$ ]] ||
+	die "'$REPO' or '$build' has characters the VM cannot pass through (space, comma...): use a plainer path"
 
 mkdir -p "$KDIR/vm"
 run=$(mktemp -d "$KDIR/vm/run.XXXXXX")
@@ -80,8 +80,9 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config
 	-accel tcg,thread=multi -cpu "$VM_CPU" -m "$VM_MEM" -smp "$VM_SMP"
 	-display none -serial stdio -no-reboot -pidfile "$run/qemu.pid"
 	-kernel "$kernel" -initrd "$KDIR/initramfs.cpio.gz"
-	-append "console=ttyS0 panic=-1 reboot=t quiet no_timer_check smvm_build=$build smvm_run=${run#"$BUILD_DIR"/} $VM_APPEND"
+	-append "console=ttyS0 panic=-1 reboot=t quiet no_timer_check smvm_repo=$REPO smvm_build=$build smvm_run=${run#"$BUILD_DIR"/} $VM_APPEND"
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+	-virtfs "local,path=$REPO,mount_tag=hostrepo,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$build,mount_tag=hostbuild,security_model=none,multidevs=remap")
 if ((VM_DISK_MB > 0)); then
 	truncate -s "${VM_DISK_MB}M" "$run/scratch.img"
