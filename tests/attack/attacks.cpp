@@ -17,7 +17,10 @@
 #include <iterator>
 #include <linux/io_uring.h>
 #include <linux/magic.h>
+#include <linux/userfaultfd.h>
 #include <optional>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -404,6 +407,55 @@ outcome frame_after_unmap(const target& t, const context&)
     return says(*answer, "zeroed=no") ? leaked("freed frame not zeroed") : broken(*answer);
 }
 
+// UFFDIO_MOVE (Linux 6.8) is newer than Debian 12's uapi headers.
+constexpr std::uint64_t uffd_feature_move = 1ULL << 16;
+struct uffdio_move_args {
+    std::uint64_t dst;
+    std::uint64_t src;
+    std::uint64_t len;
+    std::uint64_t mode;
+    std::int64_t move;
+};
+constexpr unsigned long uffdio_move = _IOWR(UFFDIO, 0x05, uffdio_move_args);
+
+// userfaultfd moves the page itself into an ordinary mapping, where every
+// other path could reach it.  The destination is locked when the source is,
+// as the move requires.
+outcome userfaultfd_move(const target& t, const context&)
+{
+    const int uffd = static_cast<int>(::syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
+    if (uffd < 0)
+        return skipped(std::string("userfaultfd: ") + std::strerror(errno));
+    uffdio_api api{UFFD_API, uffd_feature_move, 0};
+    if (::ioctl(uffd, UFFDIO_API, &api) != 0) {
+        ::close(uffd);
+        return skipped("this kernel has no UFFDIO_MOVE");
+    }
+    const mapping source(t, page);
+    const mapping destination({"plain", std::nullopt}, page);
+    // Only the destination's page tables may be empty: it receives the page.
+    const bool locked_source = t.backend == backend_kind::native;
+    // MLOCK_ONFAULT: locked like MAP_SECRET, without faulting the page back.
+    if (::madvise(destination.data(), page, MADV_DONTNEED) != 0 ||
+        (locked_source && ::mlock2(destination.data(), page, MLOCK_ONFAULT) != 0))
+        return broken(std::strerror(errno));
+    uffdio_register reg{{reinterpret_cast<std::uintptr_t>(destination.data()), page},
+                        UFFDIO_REGISTER_MODE_MISSING,
+                        0};
+    if (::ioctl(uffd, UFFDIO_REGISTER, &reg) != 0) {
+        ::close(uffd);
+        return broken(std::string("UFFDIO_REGISTER: ") + std::strerror(errno));
+    }
+    uffdio_move_args move{reinterpret_cast<std::uintptr_t>(destination.data()),
+                          reinterpret_cast<std::uintptr_t>(source.data()), page, 0, 0};
+    const int error = ::ioctl(uffd, uffdio_move, &move) == 0 ? 0 : errno;
+    ::close(uffd);
+    if (error != 0)
+        return refused(error);
+    return has_pattern(destination.data(), page) ? leaked("moved into plain memory")
+                                                 : refused("moved nothing");
+}
+
 } // namespace
 
 void map_and_dump_core(const target& t)
@@ -428,6 +480,7 @@ const std::vector<attack>& all_attacks()
         {"io_uring fixed buffer", io_uring_register_buffer},
         {"core dump", core_dump},
         {"fork", fork_child},
+        {"userfaultfd UFFDIO_MOVE", userfaultfd_move},
         {"kernel direct-map read", kernel_direct_map_read},
         {"frame after munmap", frame_after_unmap},
     };
