@@ -4,7 +4,7 @@
 BUILD   := build
 MESON   := $(BUILD)/meson
 
-.PHONY: all build deps kernel kernel-stock vm check demo clean
+.PHONY: all build deps kernel kernel-stock checkpatch vm check demo clean
 
 all: build
 
@@ -26,6 +26,10 @@ kernel: deps
 # The same kernel without the series: the baseline the selftests compare with.
 kernel-stock: deps
 	@KERNEL_FLAVOR=stock kernel/scripts/build-kernel.sh
+
+# checkpatch.pl --strict on every patch of the series (also run by make check).
+checkpatch: kernel
+	@kernel/scripts/checkpatch-series.sh
 
 # Run CMD as root in the VM on the patched kernel, with this build's tools
 # first in PATH:  make vm CMD='secretmem info'
