@@ -28,7 +28,8 @@ public:
         static const availability a = to_availability(
             kernel_probe().native, "mprotect(PROT_SECRET)",
             "this kernel has no MAP_SECRET/PROT_SECRET (mprotect rejects PROT_SECRET with "
-            "EINVAL): boot a kernel with the secretmem series (kernel/)");
+            "EINVAL): boot a kernel with the secretmem series (kernel/), without "
+            "secret_map=off on its command line");
         return a;
     }
 
