@@ -11,7 +11,7 @@ packages=(
     # kernel series and the VM that boots it
     linux-source-6.12 flex bison bc libelf-dev cpio busybox-static qemu-system-x86
     e2fsprogs libcap-dev libnuma-dev liburing-dev
-    python3
+    python3 python3-matplotlib
 )
 
 missing=()
