@@ -4,7 +4,7 @@
 BUILD   := build
 MESON   := $(BUILD)/meson
 
-.PHONY: all build deps kernel kernel-stock checkpatch vm check demo clean
+.PHONY: all build deps kernel kernel-stock checkpatch vm bench check demo clean
 
 all: build
 
@@ -37,6 +37,11 @@ checkpatch: kernel
 vm: export VM_CMD := $(value CMD)
 vm: build kernel
 	@kernel/scripts/vm-run.sh "PATH=$(abspath $(MESON))/cli:\$$PATH; $$VM_CMD"
+
+# The benchmarks of issue 4 in the VM on the patched kernel: Google Benchmark
+# JSON, summary.md and plot.png in build/bench/, a dated copy in bench/results/.
+bench: build kernel
+	@bench/run-bench.sh $(abspath $(MESON))/bench/secret-bench $(abspath $(BUILD))/bench
 
 # Every test: on this machine's kernel, then in the VM on the patched one.
 # The summary line counts test cases; the exit status is meson's or the summary's.
