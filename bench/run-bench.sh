@@ -7,7 +7,9 @@
 # OUTDIR must be inside the build directory, which the guest can write.
 # Writes OUTDIR/results.json (Google Benchmark JSON), OUTDIR/summary.md and
 # OUTDIR/plot.png.  A full run also keeps a dated copy in
-# bench/results/<date>/ and judges issue 4's targets.
+# bench/results/<date>/ and judges issue 4's targets.  Exit status: the VM
+# run's (a failed run is still summarized, not judged or kept), else 1 if
+# the summary found an error.
 #
 # --smoke: every benchmark once at small sizes, no targets, no dated copy
 # (the vm-bench-smoke test).  Exits 77 (skip) when the kernel or the binary
@@ -64,20 +66,31 @@ if ((smoke)); then
     export VM_TIMEOUT=${VM_TIMEOUT:-800}
 else
     export VM_TIMEOUT=${VM_TIMEOUT:-1800}
-    summary=(--archive "$repo/bench/results")
 fi
 
 echo "bench: $binary ${args[*]} in the VM (TCG, $VM_SMP vCPUs, $VM_MEM, kernel $VM_KERNEL)" >&2
 command=$(printf '%q ' env SECRETMEM_REQUIRE_NATIVE=1 "$binary" "${args[@]}")
-"$repo/kernel/scripts/vm-run.sh" "$command"
+# A failed run (a benchmark's error, a kernel warning vm-run.sh caught) is
+# still summarized, for a look, but not kept in bench/results/.
+status=0
+"$repo/kernel/scripts/vm-run.sh" "$command" || status=$?
 [[ -s $json ]] || {
-    echo "bench: the run left no $json" >&2
-    exit 1
+    echo "bench: the run left no $json (status $status)" >&2
+    exit $((status ? status : 1))
 }
+if ((status)); then
+    summary+=(--failed "$status")
+    echo "bench: the run failed (status $status): summarizing without judging or keeping it" >&2
+elif ((!smoke)); then
+    summary+=(--archive "$repo/bench/results")
+fi
 
 # Debian's python3, where apt installs matplotlib (a pyenv or venv python
 # first in PATH would lack it).
 python=/usr/bin/python3
 [[ -x $python ]] || python=python3
 "$python" "$repo/bench/summarize.py" "${summary[@]}" \
-    --vm "QEMU TCG (no KVM), $VM_SMP vCPUs, $VM_MEM RAM" "$json" "$out"
+    --vm "QEMU TCG (no KVM), $VM_SMP vCPUs, $VM_MEM RAM" "$json" "$out" || {
+    ((status)) || status=1
+}
+exit "$status"

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """Summarize secret-bench's Google Benchmark JSON (bench/run-bench.sh runs it).
 
-    summarize.py [--smoke] [--archive DIR] [--vm TEXT] RESULTS.json OUTDIR
+    summarize.py [--smoke] [--failed STATUS] [--archive DIR] [--vm TEXT] RESULTS.json OUTDIR
 
 Writes OUTDIR/summary.md (what ran where, ratios of MAP_SECRET and
 PROT_SECRET against memfd_secret and plain mlock'd memory, the kernel's
 direct-map and TLB counters, and issue 4's four targets, each met or missed
 with its figure) and OUTDIR/plot.png.  --archive DIR copies summary.md,
 plot.png and the JSON into DIR/<date>/.  --smoke judges no target and only
-checks that every benchmark ran.  Exit status 1 if a benchmark reported an
+checks that every benchmark ran; --failed says the run failed with that
+status and judges no target either.  Exit status 1 if a benchmark reported an
 error or a benchmark group is missing.
 
 Debian's python3 with python3-matplotlib (scripts/install-deps.sh); nothing
@@ -469,6 +470,10 @@ def summary(r, args, today, plot_note):
         "**VM times are TCG-emulated** (QEMU without KVM): an absolute time or throughput "
         "below says nothing about real hardware. The claims are the ratios between variants "
         "measured side by side in one process, and the kernel's counters.", ""]
+    if args.failed:
+        out += [f"**This run failed** (exit status {args.failed}: a benchmark's error, or a "
+                "kernel warning during the run; see the run's log). Its figures are here for a "
+                "look; no target is judged.", ""]
     if smoke:
         out += ["Smoke run: every benchmark once at small sizes, to prove they still run. "
                 "Nothing here is a measurement and no target is judged.", ""]
@@ -490,7 +495,7 @@ def summary(r, args, today, plot_note):
     if r.errors:
         out += ["## Errors", ""] + [f"- {e}" for e in r.errors] + [""]
 
-    if not smoke:
+    if not smoke and not args.failed:
         out += ["## Targets (issue 4)", "",
                 table(["target", "result", "figure"],
                       [[t, f"**{s}**", f] for t, s, f in targets(r)]), ""]
@@ -541,6 +546,7 @@ def summary(r, args, today, plot_note):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--failed", type=int, default=0)
     ap.add_argument("--archive", type=Path)
     ap.add_argument("--vm", default="")
     ap.add_argument("results", type=Path)
