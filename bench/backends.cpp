@@ -88,11 +88,6 @@ std::string_view name(variant v)
     return "?";
 }
 
-bool is_secret(variant v)
-{
-    return v == variant::map_secret || v == variant::prot_secret || v == variant::memfd_secret;
-}
-
 std::string unavailable_reason(variant v)
 {
     switch (v) {

@@ -34,9 +34,6 @@ inline constexpr std::size_t huge_page_size = std::size_t{2} << 20;
 // "MAP_SECRET", "PROT_SECRET", "memfd_secret", "plain", "plain_mlock".
 std::string_view name(variant v);
 
-// True for the variants whose memory leaves the direct map.
-bool is_secret(variant v);
-
 // Empty when this kernel offers the variant, else why not.
 std::string unavailable_reason(variant v);
 
