@@ -35,8 +35,9 @@ std::string size_name(std::size_t size)
     return size >= MiB ? std::to_string(size / MiB) + "MiB" : std::to_string(size / KiB) + "KiB";
 }
 
-// Runs one benchmark body: a failure is reported on the benchmark, counted
-// for the exit status, and never leaves the pool holding this case's memory.
+// Runs one benchmark body between two pool drains, so that every case starts
+// from an empty pool (each case drains first, even after one that failed).
+// A failure is reported on the benchmark and counted for the exit status.
 template <typename Body>
 void guarded(benchmark::State& state, Body body)
 {
