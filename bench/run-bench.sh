@@ -72,8 +72,11 @@ echo "bench: $binary ${args[*]} in the VM (TCG, $VM_SMP vCPUs, $VM_MEM, kernel $
 command=$(printf '%q ' env SECRETMEM_REQUIRE_NATIVE=1 "$binary" "${args[@]}")
 # A failed run (a benchmark's error, a kernel warning vm-run.sh caught) is
 # still summarized, for a look, but not kept in bench/results/.
+# Other work on the host slows the emulated vCPUs unevenly: say how busy it was.
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 status=0
 "$repo/kernel/scripts/vm-run.sh" "$command" || status=$?
+load_after=$(cut -d' ' -f1 /proc/loadavg)
 [[ -s $json ]] || {
     echo "bench: the run left no $json (status $status)" >&2
     exit $((status ? status : 1))
@@ -90,7 +93,7 @@ fi
 python=/usr/bin/python3
 [[ -x $python ]] || python=python3
 "$python" "$repo/bench/summarize.py" "${summary[@]}" \
-    --vm "QEMU TCG (no KVM), $VM_SMP vCPUs, $VM_MEM RAM" "$json" "$out" || {
+    --vm "QEMU TCG (no KVM), $VM_SMP vCPUs, $VM_MEM RAM; host load average $load_before before the run, $load_after after" "$json" "$out" || {
     ((status)) || status=1
 }
 exit "$status"
