@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // A region's shape: guard pages that fault, no access outside windows, the
 // backend it came from, move semantics.
+#include "../support/privileges.hpp"
 #include "../support/proc.hpp"
 #include "backend_param.hpp"
 
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 
 namespace secretmem::test {
@@ -24,6 +26,32 @@ TEST_P(Region, ReportsItsBackendAndDegradation)
     EXPECT_EQ(r.backend(), GetParam());
     EXPECT_EQ(r.degraded(), GetParam() == backend_kind::locked);
     EXPECT_EQ(r.size(), 100U);
+}
+
+// The memory-lock limit fails the allocation (EAGAIN), never a later
+// access: memfd_secret charges pages as they are faulted in, and a fault
+// over the limit would be a SIGBUS in the caller's hands.
+TEST_P(Region, FailsAtAllocationNotLaterOverTheMemlockLimit)
+{
+    const bool locked = GetParam() == backend_kind::locked;
+    EXPECT_EXIT(
+        {
+            limit_memlock(1024UL * 1024);
+            try {
+                region r = allocate(std::size_t{4} * 1024 * 1024);
+                auto w = r.write();
+                std::memset(w.data(), 0x5a, w.size());
+                std::fputs("allocated and written: this backend is not charged\n", stderr);
+                std::exit(0);
+            } catch (const error& e) {
+                std::fprintf(stderr, "%s\n", e.what());
+                // mlock(2) says ENOMEM over the limit; the others EAGAIN.
+                const bool over_limit = e.code() == std::errc::resource_unavailable_try_again ||
+                                        (locked && e.code() == std::errc::not_enough_memory);
+                std::exit(over_limit ? 0 : 1);
+            }
+        },
+        testing::ExitedWithCode(0), "");
 }
 
 TEST_P(Region, KeepsWhatIsWritten)

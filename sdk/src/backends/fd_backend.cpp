@@ -6,11 +6,37 @@
 #include <secretmem/mman.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 namespace secretmem::detail {
 namespace {
+
+// Kernels that charge memfd_secret pages to RLIMIT_MEMLOCK (Debian's 6.12,
+// upstream since) do it as each page is faulted in, and a fault over the
+// limit is a SIGBUS, in the caller's hands, long after the region was
+// handed out.  MAP_POPULATE and MADV_POPULATE_WRITE go through GUP, which
+// refuses secretmem.  getrandom(2) faults the pages in from the kernel's
+// side, where that SIGBUS becomes EFAULT: the limit fails here, as EAGAIN.
+// The pages are zeroed again after: a fresh region reads as zeros on every
+// backend.
+std::error_code fault_in(void* addr, std::size_t length) noexcept
+{
+    auto* bytes = static_cast<unsigned char*>(addr);
+    std::size_t done = 0;
+    while (done < length) {
+        const ssize_t n = ::getrandom(bytes + done, length - done, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return {errno == EFAULT ? EAGAIN : errno, std::system_category()};
+        done += static_cast<std::size_t>(n);
+    }
+    std::memset(bytes, 0, length);
+    return {};
+}
 
 class fd final : public backend {
 public:
@@ -45,6 +71,8 @@ public:
         // secret pages.  Keep them out of children altogether.
         if (!result && ::madvise(addr, length, MADV_DONTFORK) != 0)
             result = {errno, std::system_category()};
+        if (!result)
+            result = fault_in(addr, length);
         return result;
     }
 };
