@@ -4,7 +4,7 @@
 BUILD   := build
 MESON   := $(BUILD)/meson
 
-.PHONY: all build deps kernel kernel-stock checkpatch vm bench check demo clean
+.PHONY: all build deps kernel kernel-stock kernel-each-patch checkpatch vm bench check demo clean
 
 all: build
 
@@ -26,6 +26,11 @@ kernel: deps
 # The same kernel without the series: the baseline the selftests compare with.
 kernel-stock: deps
 	@KERNEL_FLAVOR=stock kernel/scripts/build-kernel.sh
+
+# Every patch of the series built on its own, in three configurations (slow:
+# about an hour on 2 cores; not part of check).
+kernel-each-patch: kernel
+	@kernel/scripts/build-each-patch.sh
 
 # checkpatch.pl --strict on every patch of the series (also run by make check).
 checkpatch: kernel
