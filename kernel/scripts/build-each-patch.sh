@@ -20,7 +20,7 @@ mapfile -t commits < <(kgit rev-list --reverse pristine..HEAD)
 
 if [[ ! -d "$tree" ]]; then
 	log "checking the series out into $tree (once)"
-	kgit worktree add -f --detach "$tree" "${commits[0]}" >/dev/null
+	kgit worktree add -q -f --detach "$tree" "${commits[0]}"
 fi
 wtgit() { git -C "$tree" -c core.quotepath=off "$@"; }
 
