@@ -10,7 +10,7 @@ stamps=$build/lint-stamps
 mkdir -p "$stamps"
 cd "$src"
 
-dirs=(libc-shim sdk cli examples tests bench)
+dirs=(libc-shim sdk allocator integrations cli examples tests bench)
 mapfile -t files < <(find "${dirs[@]}" -name '*.[ch]' -o -name '*.[ch]pp' | sort)
 
 echo "clang-format: ${#files[@]} files"

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+#include "secret_heap.hpp"
+
+#include <secretmem/error.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace secretmem::heap {
+namespace {
+
+// Address space, not memory: the kernel's memlock limit bounds what is
+// mapped long before this does.
+constexpr std::size_t reservation_size = std::size_t{64} << 30;
+
+struct heap_range {
+    std::byte* base = nullptr;
+    // Bytes from base mapped with secret memory, and handed to jemalloc.
+    std::atomic<std::size_t> mapped{0};
+    std::size_t used = 0;
+    std::atomic<const backend*> chosen{nullptr};
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+};
+
+constinit heap_range range;
+
+// The heap's contents on their way to a forked child: shared secret memory
+// that both processes map until each has done with it.
+struct fork_transfer {
+    std::atomic<bool> wanted{false};
+    std::byte* buffer = nullptr;
+    std::size_t length = 0;
+};
+
+constinit fork_transfer transfer;
+
+// Messages are built without allocating: take() runs under jemalloc's
+// locks, where a malloc could come back into the heap.
+constinit char error_text[1024] = "";
+constinit std::atomic<bool> has_error{false};
+
+void record_error(const char* message) noexcept
+{
+    std::snprintf(error_text, sizeof error_text, "%s", message);
+    has_error.store(true, std::memory_order_release);
+}
+
+void record_growth_failure(const backend& b, std::size_t wanted, int error) noexcept
+{
+    char reason[128];
+    char message[sizeof error_text];
+    std::snprintf(message, sizeof message,
+                  "the secret heap cannot grow from %zu to %zu KiB: %.*s failed: %s; raise the "
+                  "memlock limit (ulimit -l, LimitMEMLOCK= in a systemd unit) or use less "
+                  "secret memory",
+                  range.mapped.load(std::memory_order_relaxed) >> 10, wanted >> 10,
+                  static_cast<int>(b.mechanism().size()), b.mechanism().data(),
+                  strerror_r(error, reason, sizeof reason));
+    record_error(message);
+}
+
+std::size_t align_up(std::size_t n, std::size_t alignment) noexcept
+{
+    return (n + alignment - 1) & ~(alignment - 1);
+}
+
+// Map [mapped, end) with the heap's backend.  Called with the lock held.
+bool map_up_to(std::size_t end) noexcept
+{
+    const backend& b = *range.chosen.load(std::memory_order_relaxed);
+    const std::size_t from = range.mapped.load(std::memory_order_relaxed);
+    const std::size_t to = align_up(end, map_step);
+    if (to > reservation_size) {
+        record_growth_failure(b, to, ENOMEM);
+        return false;
+    }
+    if (const std::error_code ec = b.map_at(range.base + from, to - from); ec) {
+        // The failed step may have left a partial mapping: put the
+        // reservation back so the range stays inaccessible.
+        (void)::mmap(range.base + from, to - from, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+        record_growth_failure(b, to, ec.value());
+        return false;
+    }
+    range.mapped.store(to, std::memory_order_release);
+    return true;
+}
+
+} // namespace
+
+void reserve(const policy& p)
+{
+    // Over-reserve by one step so the base can be aligned to it.
+    const std::size_t length = reservation_size + map_step;
+    void* raw =
+        ::mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED) {
+        throw error({errno, std::system_category()},
+                    "cannot reserve address space for the secret heap");
+    }
+    auto* start = static_cast<std::byte*>(raw);
+    const auto address = reinterpret_cast<std::uintptr_t>(start);
+    std::byte* base = start + (align_up(address, map_step) - address);
+    if (base != start)
+        ::munmap(start, static_cast<std::size_t>(base - start));
+    ::munmap(base + reservation_size,
+             static_cast<std::size_t>(start + length - (base + reservation_size)));
+
+    try {
+        const backend& b = map_secret_at(base, map_step, p);
+        range.base = base;
+        range.mapped.store(map_step, std::memory_order_relaxed);
+        range.chosen.store(&b, std::memory_order_release);
+    } catch (...) {
+        ::munmap(base, reservation_size);
+        throw;
+    }
+}
+
+void* take(void* at, std::size_t size, std::size_t alignment) noexcept
+{
+    pthread_mutex_lock(&range.lock);
+    const std::size_t offset = align_up(range.used, alignment);
+    void* result = nullptr;
+    if (at == nullptr || at == range.base + offset) {
+        if (offset + size <= range.mapped.load(std::memory_order_relaxed) ||
+            map_up_to(offset + size)) {
+            range.used = offset + size;
+            result = range.base + offset;
+        }
+    }
+    pthread_mutex_unlock(&range.lock);
+    return result;
+}
+
+bool owns(const void* p) noexcept
+{
+    const auto* byte = static_cast<const std::byte*>(p);
+    return range.chosen.load(std::memory_order_acquire) != nullptr && byte >= range.base &&
+           byte < range.base + reservation_size;
+}
+
+std::uint64_t mapped_bytes() noexcept
+{
+    return range.mapped.load(std::memory_order_acquire);
+}
+
+const backend* chosen_backend() noexcept
+{
+    return range.chosen.load(std::memory_order_acquire);
+}
+
+const char* last_error() noexcept
+{
+    return has_error.load(std::memory_order_acquire) ? error_text : nullptr;
+}
+
+void set_start_error(const char* message) noexcept
+{
+    record_error(message);
+}
+
+void set_copy_on_fork(bool copy) noexcept
+{
+    transfer.wanted.store(copy, std::memory_order_relaxed);
+}
+
+namespace {
+
+// Shared memory the child inherits, as well protected as the heap itself:
+// memfd_secret for both secret backends (MAP_SECRET ranges are wiped in a
+// child, so they cannot carry the copy), locked shared memory for the
+// degraded one.
+std::byte* map_transfer_buffer(const backend& b, std::size_t length) noexcept
+{
+    void* p =
+        ::mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return nullptr;
+    const bool mapped = b.degraded()
+                            ? ::mmap(p, length, PROT_READ | PROT_WRITE,
+                                     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED &&
+                                  ::mlock(p, length) == 0
+                            : !backend_for(backend_kind::fd).map_at(p, length) &&
+                                  ::madvise(p, length, MADV_DOFORK) == 0;
+    if (!mapped) {
+        ::munmap(p, length);
+        return nullptr;
+    }
+    return static_cast<std::byte*>(p);
+}
+
+void fail_in_child(const char* what, std::size_t length, int error) noexcept
+{
+    char reason[128];
+    char message[256];
+    const int n =
+        std::snprintf(message, sizeof message, "secretmem: a forked child %s (%zu KiB): %s\n", what,
+                      length >> 10, strerror_r(error, reason, sizeof reason));
+    if (n > 0) {
+        [[maybe_unused]] const ssize_t written =
+            ::write(STDERR_FILENO, message, static_cast<std::size_t>(n));
+    }
+    ::_exit(127);
+}
+
+} // namespace
+
+void before_fork() noexcept
+{
+    pthread_mutex_lock(&range.lock);
+    transfer.buffer = nullptr;
+    const backend* b = chosen_backend();
+    if (b == nullptr || !transfer.wanted.load(std::memory_order_relaxed))
+        return;
+    // jemalloc's fork handler ran first and holds every arena lock: no
+    // block is being handed out or freed while the copy is taken.
+    transfer.length = range.mapped.load(std::memory_order_relaxed);
+    transfer.buffer = map_transfer_buffer(*b, transfer.length);
+    if (transfer.buffer != nullptr)
+        std::memcpy(transfer.buffer, range.base, transfer.length);
+}
+
+void after_fork_in_parent() noexcept
+{
+    if (transfer.buffer != nullptr)
+        ::munmap(transfer.buffer, transfer.length);
+    transfer.buffer = nullptr;
+    pthread_mutex_unlock(&range.lock);
+}
+
+void after_fork_in_child() noexcept
+{
+    pthread_mutex_init(&range.lock, nullptr);
+    const backend* b = chosen_backend();
+    if (b == nullptr)
+        return;
+    const std::size_t length = range.mapped.load(std::memory_order_relaxed);
+    // MAP_SHARED secret memory would be shared with the parent, so the fd
+    // backend maps it MADV_DONTFORK: the child has a hole where the heap
+    // was.  Give it fresh secret memory there, zero-filled, as the other
+    // backends' children see theirs.
+    if (b->kind() == backend_kind::fd) {
+        if (const std::error_code ec = b->map_at(range.base, length); ec)
+            fail_in_child("cannot map its secret heap", length, ec.value());
+    }
+    if (!transfer.wanted.load(std::memory_order_relaxed))
+        return;
+    // Half a heap would be worse than none: the program would run on with
+    // its data silently zeroed.
+    if (transfer.buffer == nullptr)
+        fail_in_child("cannot receive a copy of the secret heap", length, ENOMEM);
+    std::memcpy(range.base, transfer.buffer, transfer.length);
+    ::munmap(transfer.buffer, transfer.length);
+    transfer.buffer = nullptr;
+}
+
+} // namespace secretmem::heap

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CRYPTO_secure_* functions of OpenSSL 3 (crypto/mem_sec.c), with the
+ * same signatures and return conventions, over the secret heap.  Where
+ * OpenSSL falls back to its ordinary heap (a secure heap never
+ * initialized, or full) these fail instead: a private key must not land in
+ * the direct map because secret memory ran out.
+ */
+#include "secure_heap.h"
+
+#include <secretmem/alloc.h>
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PUBLIC __attribute__((visibility("default")))
+
+static _Atomic uint64_t allocations;
+static _Atomic uint64_t in_use;
+static _Atomic uint64_t peak;
+
+static void count_allocation(void* block)
+{
+    const uint64_t size = secretmem_usable_size(block);
+    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
+    const uint64_t now = atomic_fetch_add_explicit(&in_use, size, memory_order_relaxed) + size;
+    uint64_t seen = atomic_load_explicit(&peak, memory_order_relaxed);
+    while (now > seen && !atomic_compare_exchange_weak_explicit(
+                             &peak, &seen, now, memory_order_relaxed, memory_order_relaxed)) {
+    }
+}
+
+static void release(void* block)
+{
+    atomic_fetch_sub_explicit(&in_use, secretmem_usable_size(block), memory_order_relaxed);
+    secretmem_free(block); /* wipes */
+}
+
+PUBLIC int CRYPTO_secure_malloc_init(size_t size, size_t minsize)
+{
+    /* OpenSSL's checks, so callers get the answers they are written for;
+     * the arena size itself is moot: the secret heap grows. */
+    if (size == 0 || (size & (size - 1)) != 0 || minsize == 0 || (minsize & (minsize - 1)) != 0)
+        return 0;
+    void* probe = secretmem_malloc(1);
+    if (probe == NULL)
+        return 0;
+    secretmem_free(probe);
+    return 1;
+}
+
+PUBLIC int CRYPTO_secure_malloc_done(void)
+{
+    /* OpenSSL releases its arena only when nothing is allocated from it;
+     * the secret heap is shared and stays, but the answer is the same. */
+    return atomic_load_explicit(&in_use, memory_order_relaxed) == 0;
+}
+
+PUBLIC int CRYPTO_secure_malloc_initialized(void)
+{
+    return 1;
+}
+
+PUBLIC void* CRYPTO_secure_malloc(size_t num, const char* file, int line)
+{
+    (void)file;
+    (void)line;
+    void* block = secretmem_malloc(num);
+    if (block != NULL)
+        count_allocation(block);
+    return block;
+}
+
+PUBLIC void* CRYPTO_secure_zalloc(size_t num, const char* file, int line)
+{
+    (void)file;
+    (void)line;
+    void* block = secretmem_calloc(1, num);
+    if (block != NULL)
+        count_allocation(block);
+    return block;
+}
+
+PUBLIC void CRYPTO_secure_free(void* ptr, const char* file, int line)
+{
+    (void)file;
+    (void)line;
+    if (ptr == NULL)
+        return;
+    /* OpenSSL hands a pointer it did not allocate securely to the ordinary
+     * heap; free() (the shim's) finds its owner. */
+    if (secretmem_owns(ptr)) {
+        release(ptr);
+    } else {
+        free(ptr);
+    }
+}
+
+PUBLIC void CRYPTO_secure_clear_free(void* ptr, size_t num, const char* file, int line)
+{
+    (void)file;
+    (void)line;
+    if (ptr == NULL)
+        return;
+    if (secretmem_owns(ptr)) {
+        release(ptr);
+    } else {
+        explicit_bzero(ptr, num);
+        free(ptr);
+    }
+}
+
+PUBLIC int CRYPTO_secure_allocated(const void* ptr)
+{
+    return secretmem_owns(ptr);
+}
+
+PUBLIC size_t CRYPTO_secure_actual_size(void* ptr)
+{
+    return secretmem_usable_size(ptr);
+}
+
+PUBLIC size_t CRYPTO_secure_used(void)
+{
+    return (size_t)atomic_load_explicit(&in_use, memory_order_relaxed);
+}
+
+void secure_heap_usage(struct secure_heap_usage* out)
+{
+    out->allocations = atomic_load_explicit(&allocations, memory_order_relaxed);
+    out->in_use = atomic_load_explicit(&in_use, memory_order_relaxed);
+    out->peak = atomic_load_explicit(&peak, memory_order_relaxed);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The secure-heap redirection works only if libcrypto calls its own
+# CRYPTO_secure_* functions through the PLT, where the preload shim's
+# definitions win.  A libcrypto linked with -Bsymbolic-functions (or with
+# hidden aliases) binds those calls inside itself and would keep every
+# private key in OpenSSL's ordinary heap without a word: fail loudly here
+# instead.
+#
+#   libcrypto_plt.sh [LIBCRYPTO]   (default: the one the linker resolves)
+set -euo pipefail
+lib=${1:-$(ldconfig -p | awk '/libcrypto\.so\.3 .*x86-64/ { print $NF; exit }')}
+[[ -f $lib ]] || { echo "libcrypto_plt: no libcrypto.so.3 found" >&2; exit 1; }
+lib=$(readlink -f "$lib")
+
+relocations=$(readelf -rW "$lib")
+missing=()
+# The functions libcrypto itself calls; the others (init, used,
+# actual_size, initialized) are for applications, which always go through
+# their own PLT.
+for fn in CRYPTO_secure_malloc CRYPTO_secure_zalloc CRYPTO_secure_free \
+    CRYPTO_secure_clear_free CRYPTO_secure_allocated CRYPTO_secure_malloc_done; do
+    if grep -Eq "R_X86_64_(JUMP_SLOT|GLOB_DAT) +[0-9a-f]+ ${fn}@" <<<"$relocations"; then
+        echo "ok: $lib reaches $fn through a relocation"
+    else
+        missing+=("$fn")
+    fi
+done
+if ((${#missing[@]})); then
+    echo "libcrypto_plt: $lib binds ${missing[*]} internally (no PLT/GOT relocation):" \
+        "the preload shim cannot redirect OpenSSL's secure heap with this libcrypto;" \
+        "use a libcrypto built without -Bsymbolic-functions" >&2
+    exit 1
+fi
