@@ -5,6 +5,7 @@
 #include "arenas.hpp"
 #include "jemalloc_private.hpp"
 #include "secret_heap.hpp"
+#include "thread_cache.hpp"
 
 #include <cerrno>
 #include <cstdint>
@@ -29,6 +30,11 @@ void* allocate(std::size_t size, int extra_flags) noexcept
         errno = ENOMEM;
         return nullptr;
     }
+    // Cached blocks were wiped when freed: they serve calloc too.
+    if ((extra_flags & ~MALLOCX_ZERO) == 0) {
+        if (void* cached = thread_cache::take(size); cached != nullptr)
+            return cached;
+    }
     // mallocx() requires a non-zero size; malloc(0) must still return a
     // unique pointer.
     void* p = sm_je_mallocx(size == 0 ? 1 : size, thread_flags() | extra_flags);
@@ -41,7 +47,8 @@ void release(void* p) noexcept
 {
     const std::size_t usable = sm_je_sallocx(p, 0);
     wipe(p, usable);
-    sm_je_sdallocx(p, usable, thread_flags());
+    if (!thread_cache::keep(p, usable))
+        sm_je_sdallocx(p, usable, thread_flags());
 }
 
 void* reallocate(void* p, std::size_t size) noexcept

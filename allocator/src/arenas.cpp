@@ -4,6 +4,7 @@
 #include "extent_hooks.hpp"
 #include "jemalloc_private.hpp"
 #include "secret_heap.hpp"
+#include "thread_cache.hpp"
 
 #include <secretmem/error.hpp>
 
@@ -36,12 +37,16 @@ constinit pthread_key_t cache_key{};
 [[gnu::tls_model("initial-exec")]] constinit thread_local bool starting_here = false;
 [[gnu::tls_model("initial-exec")]] constinit thread_local int flags_here = 0;
 [[gnu::tls_model("initial-exec")]] constinit thread_local unsigned cache_here = 0;
+[[gnu::tls_model("initial-exec")]] constinit thread_local bool has_tcache_here = false;
 
 // Thread-local variables outlive the thread's key destructors.
 void destroy_thread_cache(void* /*unused*/) noexcept
 {
+    thread_cache::flush();
     flags_here = 0;
-    (void)mallctl_write("tcache.destroy", cache_here);
+    if (has_tcache_here)
+        (void)mallctl_write("tcache.destroy", cache_here);
+    has_tcache_here = false;
 }
 
 // Dirty pages are never purged (the hooks refuse it), so decay would only
@@ -101,6 +106,7 @@ void start() noexcept
         state.store(heap_state::failed, std::memory_order_release);
         return;
     }
+    thread_cache::set_up();
     state.store(heap_state::ready, std::memory_order_release);
 }
 
@@ -109,20 +115,20 @@ int make_thread_flags() noexcept
     const unsigned arena =
         arenas.at(next_arena.fetch_add(1, std::memory_order_relaxed) % arenas_made);
     int flags = MALLOCX_ARENA(arena);
+    // The key's destructor gives back this thread's caches when it exits;
+    // without it they would be lost, so a thread that cannot set it uses
+    // the arena directly.
+    if (pthread_setspecific(cache_key, &cache_key) != 0)
+        return flags | MALLOCX_TCACHE_NONE;
     unsigned cache = 0;
     // Thousands of threads can exhaust jemalloc's explicit caches; those
     // beyond go to the arena directly.
     if (mallctl_read("tcache.create", cache) == 0) {
-        if (pthread_setspecific(cache_key, &cache_key) == 0) {
-            cache_here = cache;
-            flags |= MALLOCX_TCACHE(cache);
-        } else {
-            (void)mallctl_write("tcache.destroy", cache);
-        }
+        cache_here = cache;
+        has_tcache_here = true;
+        return flags | MALLOCX_TCACHE(cache);
     }
-    if ((flags & ~MALLOCX_ARENA(arena)) == 0)
-        flags |= MALLOCX_TCACHE_NONE;
-    return flags;
+    return flags | MALLOCX_TCACHE_NONE;
 }
 
 } // namespace

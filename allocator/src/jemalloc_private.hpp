@@ -14,6 +14,7 @@ void* sm_je_mallocx(std::size_t size, int flags);
 std::size_t sm_je_xallocx(void* ptr, std::size_t size, std::size_t extra, int flags);
 std::size_t sm_je_sallocx(const void* ptr, int flags);
 void sm_je_sdallocx(void* ptr, std::size_t size, int flags);
+std::size_t sm_je_nallocx(std::size_t size, int flags);
 int sm_je_mallctl(const char* name, void* oldp, std::size_t* oldlenp, void* newp,
                   std::size_t newlen);
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "secret_heap.hpp"
 
+#include "fork_copy.hpp"
+
 #include <secretmem/error.hpp>
 
 #include <atomic>
@@ -29,15 +31,10 @@ struct heap_range {
 
 constinit heap_range range;
 
-// The heap's contents on their way to a forked child: shared secret memory
-// that both processes map until each has done with it.
-struct fork_transfer {
-    std::atomic<bool> wanted{false};
-    std::byte* buffer = nullptr;
-    std::size_t length = 0;
-};
-
-constinit fork_transfer transfer;
+constinit std::atomic<bool> copy_on_fork{false};
+// Whether this fork copies the heap: decided in the prepare handler, read
+// by the parent and child handlers.
+constinit bool copying = false;
 
 // Messages are built without allocating: take() runs under jemalloc's
 // locks, where a malloc could come back into the heap.
@@ -167,35 +164,12 @@ void set_start_error(const char* message) noexcept
 
 void set_copy_on_fork(bool copy) noexcept
 {
-    transfer.wanted.store(copy, std::memory_order_relaxed);
+    copy_on_fork.store(copy, std::memory_order_relaxed);
 }
 
 namespace {
 
-// Shared memory the child inherits, as well protected as the heap itself:
-// memfd_secret for both secret backends (MAP_SECRET ranges are wiped in a
-// child, so they cannot carry the copy), locked shared memory for the
-// degraded one.
-std::byte* map_transfer_buffer(const backend& b, std::size_t length) noexcept
-{
-    void* p =
-        ::mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED)
-        return nullptr;
-    const bool mapped = b.degraded()
-                            ? ::mmap(p, length, PROT_READ | PROT_WRITE,
-                                     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED &&
-                                  ::mlock(p, length) == 0
-                            : !backend_for(backend_kind::fd).map_at(p, length) &&
-                                  ::madvise(p, length, MADV_DOFORK) == 0;
-    if (!mapped) {
-        ::munmap(p, length);
-        return nullptr;
-    }
-    return static_cast<std::byte*>(p);
-}
-
-void fail_in_child(const char* what, std::size_t length, int error) noexcept
+[[noreturn]] void fail_in_child(const char* what, std::size_t length, int error) noexcept
 {
     char reason[128];
     char message[256];
@@ -209,28 +183,26 @@ void fail_in_child(const char* what, std::size_t length, int error) noexcept
     ::_exit(127);
 }
 
+bool copying_to_child() noexcept
+{
+    return chosen_backend() != nullptr && copy_on_fork.load(std::memory_order_relaxed);
+}
+
 } // namespace
 
+// jemalloc's prepare handler ran first and holds every arena lock, and
+// runs its parent and child handlers after these: no block is handed out
+// or freed while the heap is copied.
 void before_fork() noexcept
 {
     pthread_mutex_lock(&range.lock);
-    transfer.buffer = nullptr;
-    const backend* b = chosen_backend();
-    if (b == nullptr || !transfer.wanted.load(std::memory_order_relaxed))
-        return;
-    // jemalloc's fork handler ran first and holds every arena lock: no
-    // block is being handed out or freed while the copy is taken.
-    transfer.length = range.mapped.load(std::memory_order_relaxed);
-    transfer.buffer = map_transfer_buffer(*b, transfer.length);
-    if (transfer.buffer != nullptr)
-        std::memcpy(transfer.buffer, range.base, transfer.length);
+    copying = copying_to_child() && fork_copy::prepare(*chosen_backend());
 }
 
 void after_fork_in_parent() noexcept
 {
-    if (transfer.buffer != nullptr)
-        ::munmap(transfer.buffer, transfer.length);
-    transfer.buffer = nullptr;
+    if (copying)
+        fork_copy::send(range.base, range.mapped.load(std::memory_order_relaxed));
     pthread_mutex_unlock(&range.lock);
 }
 
@@ -249,15 +221,11 @@ void after_fork_in_child() noexcept
         if (const std::error_code ec = b->map_at(range.base, length); ec)
             fail_in_child("cannot map its secret heap", length, ec.value());
     }
-    if (!transfer.wanted.load(std::memory_order_relaxed))
-        return;
     // Half a heap would be worse than none: the program would run on with
     // its data silently zeroed.
-    if (transfer.buffer == nullptr)
+    if (copy_on_fork.load(std::memory_order_relaxed) &&
+        !(copying && fork_copy::receive(range.base, length)))
         fail_in_child("cannot receive a copy of the secret heap", length, ENOMEM);
-    std::memcpy(range.base, transfer.buffer, transfer.length);
-    ::munmap(transfer.buffer, transfer.length);
-    transfer.buffer = nullptr;
 }
 
 } // namespace secretmem::heap
