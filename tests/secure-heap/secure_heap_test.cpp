@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <memory>
@@ -79,13 +80,34 @@ TEST_F(SecureHeap, ZallocZeroesAndFreeWipes)
         ASSERT_EQ(after[i], 0) << "byte " << i << " survived OPENSSL_secure_free";
 }
 
-TEST_F(SecureHeap, OrdinaryPointersAreFreedByTheirOwnHeap)
+// OpenSSL copies keys through its ordinary heap too (decoders, encoders):
+// the shim hands that heap to the secret heap as well, wiped on free.
+TEST_F(SecureHeap, OpenSSLsOrdinaryHeapIsSecretToo)
 {
-    void* ordinary = OPENSSL_malloc(100);
+    auto* p = static_cast<unsigned char*>(OPENSSL_malloc(100));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(secretmem_owns(p), 1) << "OPENSSL_malloc did not reach the secret heap";
+    std::memset(p, 0x5a, 100);
+    OPENSSL_free(p);
+    const auto* after = static_cast<const volatile unsigned char*>(p);
+    for (int i = 0; i < 100; ++i)
+        ASSERT_EQ(after[i], 0) << "byte " << i << " survived OPENSSL_free";
+    auto* q = static_cast<unsigned char*>(OPENSSL_realloc(OPENSSL_malloc(16), 1 << 20));
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(secretmem_owns(q), 1);
+    OPENSSL_free(q);
+}
+
+TEST_F(SecureHeap, ForeignPointersGoToTheirOwnHeap)
+{
+    // NOLINTBEGIN(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory,clang-analyzer-unix.Malloc)
+    void* ordinary = std::malloc(100);
     ASSERT_NE(ordinary, nullptr);
+    EXPECT_EQ(secretmem_owns(ordinary), 0) << "explicit mode: malloc() stays glibc's";
     EXPECT_EQ(CRYPTO_secure_allocated(ordinary), 0);
     // OpenSSL's rule: a pointer the secure heap does not own goes to free().
     OPENSSL_secure_clear_free(ordinary, 100);
+    // NOLINTEND(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory,clang-analyzer-unix.Malloc)
 }
 
 // libcrypto's own private-key storage reaches the shim through its PLT:
@@ -101,12 +123,13 @@ TEST_F(SecureHeap, LibcryptoKeepsPrivateKeysInIt)
                                  key_type{"ED25519", nullptr}, key_type{"RSA", nullptr}}) {
         const std::size_t before = CRYPTO_secure_used();
         EVP_PKEY* key = nullptr;
-        if (type.parameter != nullptr)
+        if (type.parameter != nullptr) {
             key = EVP_PKEY_Q_keygen(nullptr, nullptr, type.name, type.parameter);
-        else if (std::strcmp(type.name, "RSA") == 0)
+        } else if (std::strcmp(type.name, "RSA") == 0) {
             key = EVP_PKEY_Q_keygen(nullptr, nullptr, type.name, std::size_t{2048});
-        else
+        } else {
             key = EVP_PKEY_Q_keygen(nullptr, nullptr, type.name);
+        }
         ASSERT_NE(key, nullptr) << type.name;
         EXPECT_GT(CRYPTO_secure_used(), before)
             << type.name << ": libcrypto did not use the secure heap for the key";

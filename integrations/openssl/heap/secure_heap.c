@@ -7,34 +7,26 @@
  * the direct map because secret memory ran out.
  */
 #include "secure_heap.h"
+#include "usage.h"
 
 #include <secretmem/alloc.h>
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PUBLIC __attribute__((visibility("default")))
 
-static _Atomic uint64_t allocations;
-static _Atomic uint64_t in_use;
-static _Atomic uint64_t peak;
+static struct heap_usage usage;
 
 static void count_allocation(void* block)
 {
-    const uint64_t size = secretmem_usable_size(block);
-    atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed);
-    const uint64_t now = atomic_fetch_add_explicit(&in_use, size, memory_order_relaxed) + size;
-    uint64_t seen = atomic_load_explicit(&peak, memory_order_relaxed);
-    while (now > seen && !atomic_compare_exchange_weak_explicit(
-                             &peak, &seen, now, memory_order_relaxed, memory_order_relaxed)) {
-    }
+    usage_add(&usage, secretmem_usable_size(block));
 }
 
 static void release(void* block)
 {
-    atomic_fetch_sub_explicit(&in_use, secretmem_usable_size(block), memory_order_relaxed);
+    usage_remove(&usage, secretmem_usable_size(block));
     secretmem_free(block); /* wipes */
 }
 
@@ -55,7 +47,7 @@ PUBLIC int CRYPTO_secure_malloc_done(void)
 {
     /* OpenSSL releases its arena only when nothing is allocated from it;
      * the secret heap is shared and stays, but the answer is the same. */
-    return atomic_load_explicit(&in_use, memory_order_relaxed) == 0;
+    return atomic_load_explicit(&usage.in_use, memory_order_relaxed) == 0;
 }
 
 PUBLIC int CRYPTO_secure_malloc_initialized(void)
@@ -112,6 +104,7 @@ PUBLIC void CRYPTO_secure_clear_free(void* ptr, size_t num, const char* file, in
     }
 }
 
+/* Whether @ptr is in secret memory: OpenSSL's ordinary blocks are too. */
 PUBLIC int CRYPTO_secure_allocated(const void* ptr)
 {
     return secretmem_owns(ptr);
@@ -124,12 +117,12 @@ PUBLIC size_t CRYPTO_secure_actual_size(void* ptr)
 
 PUBLIC size_t CRYPTO_secure_used(void)
 {
-    return (size_t)atomic_load_explicit(&in_use, memory_order_relaxed);
+    return (size_t)atomic_load_explicit(&usage.in_use, memory_order_relaxed);
 }
 
 void secure_heap_usage(struct secure_heap_usage* out)
 {
-    out->allocations = atomic_load_explicit(&allocations, memory_order_relaxed);
-    out->in_use = atomic_load_explicit(&in_use, memory_order_relaxed);
-    out->peak = atomic_load_explicit(&peak, memory_order_relaxed);
+    out->allocations = atomic_load_explicit(&usage.allocations, memory_order_relaxed);
+    out->in_use = atomic_load_explicit(&usage.in_use, memory_order_relaxed);
+    out->peak = atomic_load_explicit(&usage.peak, memory_order_relaxed);
 }

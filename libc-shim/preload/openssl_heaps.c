@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SECRETMEM_PRELOAD_OPENSSL: which of OpenSSL's heaps the shim makes
+ * secret.  "all" (the default): the secure heap and the ordinary one,
+ * through which libcrypto copies keys as it decodes, encodes and uses them
+ * (integrations/openssl/heap/general_heap.h).  "secure-heap": only what
+ * OpenSSL itself calls secure, for a server whose many connections would
+ * otherwise hold much locked memory, at the price of those copies.
+ */
+#include "general_heap.h"
+#include "preload_mode.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char openssl_variable[] = "SECRETMEM_PRELOAD_OPENSSL";
+
+/* Exit status for a usage error, as for SECRETMEM_PRELOAD. */
+enum { EXIT_USAGE = 2 };
+
+static void write_text(const char* text)
+{
+    (void)!write(STDERR_FILENO, text, strlen(text));
+}
+
+static int general_heap_wanted(void)
+{
+    const char* value = getenv(openssl_variable);
+    if (value == NULL || value[0] == '\0' || strcmp(value, "all") == 0)
+        return 1;
+    if (strcmp(value, "secure-heap") == 0)
+        return 0;
+    write_text("secretmem-preload: SECRETMEM_PRELOAD_OPENSSL is '");
+    write_text(value);
+    write_text("': set it to 'all' (OpenSSL's secure and ordinary heaps are secret; the "
+               "default) or 'secure-heap' (only its secure heap is)\n");
+    _exit(EXIT_USAGE);
+}
+
+/* The mode is read first: an unknown one exits before OpenSSL is touched. */
+__attribute__((constructor)) static void redirect_openssl_heap(void)
+{
+    (void)preload_mode();
+    if (!general_heap_wanted()) {
+        (void)general_heap_redirect_skipped();
+        return;
+    }
+    if (general_heap_redirect() == GENERAL_HEAP_REFUSED) {
+        /* Never a silent downgrade: say what stays readable. */
+        write_text("secretmem-preload: warning: libcrypto allocated before the shim started, "
+                   "so OpenSSL's ordinary heap stays in glibc's: keys OpenSSL copies there as "
+                   "it decodes and encodes them are readable; its secure heap is secret\n");
+    }
+}
