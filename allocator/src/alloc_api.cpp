@@ -24,9 +24,19 @@ void wipe(void* p, std::size_t n) noexcept
     ::explicit_bzero(p, n);
 }
 
+[[gnu::noinline]] void* allocate_from_jemalloc(std::size_t size, int extra_flags) noexcept
+{
+    // mallocx() requires a non-zero size; malloc(0) must still return a
+    // unique pointer.
+    void* p = sm_je_mallocx(size == 0 ? 1 : size, thread_flags() | extra_flags);
+    if (p == nullptr)
+        errno = ENOMEM;
+    return p;
+}
+
 void* allocate(std::size_t size, int extra_flags) noexcept
 {
-    if (!ensure_started()) {
+    if (!ensure_started()) [[unlikely]] {
         errno = ENOMEM;
         return nullptr;
     }
@@ -35,12 +45,7 @@ void* allocate(std::size_t size, int extra_flags) noexcept
         if (void* cached = thread_cache::take(size); cached != nullptr)
             return cached;
     }
-    // mallocx() requires a non-zero size; malloc(0) must still return a
-    // unique pointer.
-    void* p = sm_je_mallocx(size == 0 ? 1 : size, thread_flags() | extra_flags);
-    if (p == nullptr)
-        errno = ENOMEM;
-    return p;
+    return allocate_from_jemalloc(size, extra_flags);
 }
 
 void release(void* p) noexcept

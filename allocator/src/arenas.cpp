@@ -133,11 +133,11 @@ int make_thread_flags() noexcept
 
 } // namespace
 
-bool ensure_started() noexcept
+namespace {
+
+// Out of line, so that the path every allocation takes stays short.
+[[gnu::noinline, gnu::cold]] bool start_once() noexcept
 {
-    const heap_state now = state.load(std::memory_order_acquire);
-    if (now != heap_state::idle)
-        return now == heap_state::ready;
     if (starting_here)
         return false;
     pthread_mutex_lock(&start_lock);
@@ -148,6 +148,16 @@ bool ensure_started() noexcept
     }
     pthread_mutex_unlock(&start_lock);
     return state.load(std::memory_order_acquire) == heap_state::ready;
+}
+
+} // namespace
+
+bool ensure_started() noexcept
+{
+    const heap_state now = state.load(std::memory_order_acquire);
+    if (now != heap_state::idle) [[likely]]
+        return now == heap_state::ready;
+    return start_once();
 }
 
 bool starting_on_this_thread() noexcept
