@@ -10,6 +10,8 @@
 #include "general_heap.h"
 #include "preload_mode.h"
 
+#include <secretmem/alloc.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,10 +48,22 @@ __attribute__((constructor)) static void redirect_openssl_heap(void)
         (void)general_heap_redirect_skipped();
         return;
     }
-    if (general_heap_redirect() == GENERAL_HEAP_REFUSED) {
+    const enum general_heap_state state = general_heap_redirect();
+    if (state == GENERAL_HEAP_REFUSED) {
         /* Never a silent downgrade: say what stays readable. */
         write_text("secretmem-preload: warning: libcrypto allocated before the shim started, "
                    "so OpenSSL's ordinary heap stays in glibc's: keys OpenSSL copies there as "
                    "it decodes and encodes them are readable; its secure heap is secret\n");
     }
+    if (state != GENERAL_HEAP_SECRET)
+        return;
+    /* Every OpenSSL allocation now needs the secret heap: without it the
+     * program would fail later, in whatever OpenSSL call came first, with
+     * nothing but "malloc failure".  Stop now and say why. */
+    void* probe = secretmem_malloc(1);
+    if (probe == NULL) {
+        preload_die("OpenSSL's heaps cannot be put in secret memory",
+                    secretmem_heap_error() != NULL ? secretmem_heap_error() : "no reason given");
+    }
+    secretmem_free(probe);
 }

@@ -3,6 +3,8 @@
 
 #include <secretmem/probe.h>
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -415,6 +417,16 @@ std::string describe_status(int status)
         return std::string("killed by SIG") + (name != nullptr ? name : "?");
     }
     return "status " + std::to_string(status);
+}
+
+void expect_secret_backend(const report& r)
+{
+    if (native_required()) {
+        EXPECT_EQ(r.text("backend"), "native") << r.line;
+    } else {
+        EXPECT_TRUE(r.text("backend") == "native" || r.text("backend") == "fd") << r.line;
+    }
+    EXPECT_EQ(r.text("degraded"), "no") << r.line;
 }
 
 } // namespace secretmem::preload_test

@@ -162,6 +162,10 @@ struct report {
     // The number in field `key`; -1 when absent or not a number.
     [[nodiscard]] long long number(const std::string& key) const;
 };
+// gtest expectations on a report: its backend is a kernel one (native
+// where native_required(), else native or fd), never the degraded one.
+void expect_secret_backend(const report& r);
+
 // The report among a child's stderr lines, if there is one.
 [[nodiscard]] std::optional<report> find_report(const std::string& stderr_text);
 

@@ -356,13 +356,7 @@ protected:
         const auto report = pt::find_report(run.stderr_text);
         ASSERT_TRUE(report) << "no secretmem-preload report on stderr:\n" << run.stderr_text;
         EXPECT_EQ(report->text("mode"), "explicit") << report->line;
-        if (pt::native_required()) {
-            EXPECT_EQ(report->text("backend"), "native") << report->line;
-        } else {
-            EXPECT_TRUE(report->text("backend") == "native" || report->text("backend") == "fd")
-                << report->line;
-        }
-        EXPECT_EQ(report->text("degraded"), "no") << report->line;
+        pt::expect_secret_backend(*report);
         EXPECT_GT(report->number("mapped"), 0) << report->line;
         EXPECT_GT(report->number("secure_heap_allocs"), 0) << report->line;
         EXPECT_GT(report->number("secure_heap_peak"), 0) << report->line;

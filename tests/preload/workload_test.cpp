@@ -183,13 +183,7 @@ void expect_all_mode_report(const held_run& run)
     const auto report = pt::find_report(run.err);
     ASSERT_TRUE(report) << "no secretmem-preload report on stderr:\n" << run.err;
     EXPECT_EQ(report->text("mode"), "all") << report->line;
-    if (pt::native_required()) {
-        EXPECT_EQ(report->text("backend"), "native") << report->line;
-    } else {
-        EXPECT_TRUE(report->text("backend") == "native" || report->text("backend") == "fd")
-            << report->line;
-    }
-    EXPECT_EQ(report->text("degraded"), "no") << report->line;
+    pt::expect_secret_backend(*report);
     // A workout that allocates hundreds of MiB in total maps more than a
     // page of secret memory; anything less means malloc went elsewhere.
     EXPECT_GT(report->number("mapped"), 1 << 20) << report->line;
@@ -296,6 +290,34 @@ TEST_F(Workout, UnknownModeIsRefused)
     EXPECT_EQ(status, "exited 2") << err;
     EXPECT_NE(err.find("everything"), std::string::npos)
         << "the message should name the value: " << err;
+}
+
+// OpenSSL's heaps go to the secret heap as the program starts: when that
+// heap cannot start, the program stops there with the reason, rather than
+// fail later in some OpenSSL call with a bare "malloc failure".
+TEST_F(Workout, OpenSSLWithoutSecretMemoryStopsWithTheReason)
+{
+    require_preload();
+    const std::string openssl = pt::find_program({"openssl"});
+    if (openssl.empty())
+        GTEST_SKIP() << "no openssl in PATH";
+    pt::temp_dir dir;
+    // A policy value the SDK refuses: the heap cannot start.
+    pt::child c({openssl, "version"},
+                pt::clean_environment({{"LD_PRELOAD", pt::preload_library().string()},
+                                       {"SECRETMEM_ALLOW_DEGRADED", "perhaps"}}),
+                pt::spawn_options().err(dir / "stderr"));
+    const std::string status = pt::describe_status(c.wait());
+    const std::string err = pt::read_text(dir / "stderr");
+    EXPECT_NE(status, "exited 0") << err;
+    EXPECT_NE(err.find("OpenSSL's heaps cannot be put in secret memory"), std::string::npos) << err;
+    EXPECT_NE(err.find("SECRETMEM_ALLOW_DEGRADED is 'perhaps'"), std::string::npos)
+        << "the message should carry the heap's reason: " << err;
+    // The control: the same program with a valid setting runs.
+    pt::child ok({openssl, "version"},
+                 pt::clean_environment({{"LD_PRELOAD", pt::preload_library().string()}}),
+                 pt::spawn_options().err(dir / "stderr.ok"));
+    EXPECT_EQ(pt::describe_status(ok.wait()), "exited 0") << pt::read_text(dir / "stderr.ok");
 }
 
 } // namespace
