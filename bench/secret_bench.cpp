@@ -12,10 +12,13 @@
 #include "benchmarks.hpp"
 #include "kernel_counters.hpp"
 
+#include "command_line.hpp"
+
 #include <benchmark/benchmark.h>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/resource.h>
@@ -23,23 +26,6 @@
 #include <vector>
 
 namespace {
-
-// memfd_secret charges every page to RLIMIT_MEMLOCK at fault time, even for
-// root (a fault over the limit is a SIGBUS), and 8 MiB is the default: lift
-// the limit as far as this process may, so that the sizes measured fit.
-std::string raise_memlock_limit()
-{
-    rlimit limit{RLIM_INFINITY, RLIM_INFINITY};
-    if (setrlimit(RLIMIT_MEMLOCK, &limit) != 0 && getrlimit(RLIMIT_MEMLOCK, &limit) == 0) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_MEMLOCK, &limit);
-    }
-    if (getrlimit(RLIMIT_MEMLOCK, &limit) != 0) {
-        return "unknown";
-    }
-    return limit.rlim_cur == RLIM_INFINITY ? "unlimited"
-                                           : std::to_string(limit.rlim_cur) + " bytes";
-}
 
 std::string first_line(const char* path)
 {
@@ -100,19 +86,13 @@ int main(int argc, char** argv)
 {
     benchmark::Initialize(&argc, argv);
     bench::options opts;
-    for (int i = 1; i < argc; ++i) {
-        if (std::string_view(argv[i]) == "--smoke") {
-            opts.smoke = true;
-        } else {
-            std::fprintf(stderr,
-                         "secret-bench: unknown argument %s\nusage: %s [--smoke] "
-                         "[--benchmark_...]\n",
-                         argv[i], argv[0]);
-            return 2;
-        }
+    const std::optional<bool> smoke = bench_cli::smoke_flag(argc, argv);
+    if (!smoke) {
+        return 2;
     }
+    opts.smoke = *smoke;
 
-    const std::string memlock_limit = raise_memlock_limit();
+    const std::string memlock_limit = bench_cli::raise_memlock_limit();
     const char* require = std::getenv("SECRETMEM_REQUIRE_NATIVE");
     const bool require_native = require != nullptr && std::string_view(require) == "1";
     std::vector<bench::variant> variants;

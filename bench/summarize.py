@@ -1,16 +1,24 @@
 #!/usr/bin/python3
 """Summarize secret-bench's Google Benchmark JSON (bench/run-bench.sh runs it).
 
-    summarize.py [--smoke] [--failed STATUS] [--archive DIR] [--vm TEXT] RESULTS.json OUTDIR
+    summarize.py [--smoke] [--failed STATUS] [--archive DIR] [--vm TEXT]
+                 [--alloc-host JSON] [--alloc-vm JSON] [--alloc-failed STATUS]
+                 [RESULTS.json] OUTDIR
 
 Writes OUTDIR/summary.md (what ran where, ratios of MAP_SECRET and
 PROT_SECRET against memfd_secret and plain mlock'd memory, the kernel's
 direct-map and TLB counters, and issue 4's four targets, each met or missed
-with its figure) and OUTDIR/plot.png.  --archive DIR copies summary.md,
-plot.png and the JSON into DIR/<date>/.  --smoke judges no target and only
-checks that every benchmark ran; --failed says the run failed with that
-status and judges no target either.  Exit status 1 if a benchmark reported an
-error or a benchmark group is missing.
+with its figure) and OUTDIR/plot.png.  --alloc-host and --alloc-vm add
+alloc-bench's results from the host and from the VM (issue 5: throughput
+and memory of the secret allocator against glibc malloc, jemalloc,
+sodium_malloc and OpenSSL's secure heap, its four targets) and
+OUTDIR/plot-alloc.png; --alloc-failed says the host's alloc-bench failed
+with that status (its targets are not judged).  Without RESULTS.json (the
+VM's secret-bench) the summary has the allocator sections only.  --archive
+DIR copies summary.md, the plots and the JSON into DIR/<date>/.  --smoke
+judges no target and only checks that every benchmark ran; --failed says the
+VM run failed with that status and judges no target either.  Exit status 1
+if a benchmark reported an error or a benchmark group is missing.
 
 Debian's python3 with python3-matplotlib (scripts/install-deps.sh); nothing
 else beyond the standard library.
@@ -38,6 +46,20 @@ MIN_VS_MEMFD = 5.0  # MAP_SECRET populate throughput at least 5x memfd_secret's
 MAX_VS_MLOCK = 1.3  # and within 1.3x of plain mlock'd memory
 MAX_FLUSHES_PER_2MIB = 1.0
 MAX_DIRECTMAP4K_LEFT_KB = 2048
+
+# alloc-bench (issue 5).
+ALLOCATORS = ["secretmem", "glibc", "jemalloc", "sodium", "openssl"]
+ALLOC_LABELS = {"secretmem": "secretmem", "glibc": "glibc malloc", "jemalloc": "jemalloc",
+                "sodium": "sodium_malloc", "openssl": "OpenSSL secure heap"}
+ALLOC_PATTERNS = {"alloc_free": "alloc+free", "batch": "batch of 1000"}
+ALLOC_GROUPS = ["live", "alloc_free", "batch"]
+ALLOC_SIZES = [32, 256]
+LIVE_TARGET = 1_000_000
+# Issue 5's targets.
+MIN_VS_GLIBC = 0.5  # secretmem 32-byte alloc+free throughput at least 0.5x glibc malloc's
+MIN_VS_SODIUM = 20.0  # at least 20x sodium_malloc's
+MIN_VS_OPENSSL_2T = 2.0  # at least 2x OpenSSL's secure heap with 2 threads
+MAX_LIVE_MIB = 64  # 1,000,000 live 32-byte secrets in at most 64 MiB of secret memory
 
 
 def parse_size(text):
@@ -76,9 +98,14 @@ class Results:
     """The benchmarks of one JSON file, by (group, variant, size)."""
 
     def __init__(self, path):
-        data = json.loads(Path(path).read_text())
-        self.context = data.get("context", {})
         self.errors = []
+        try:
+            data = json.loads(Path(path).read_text())
+        except json.JSONDecodeError as e:
+            # A run killed mid-way (the OOM killer, a timeout) leaves half a file.
+            data = {}
+            self.errors.append(f"{path.name} is incomplete ({e}): the run was cut short")
+        self.context = data.get("context", {})
         runs = {}
         for b in data.get("benchmarks", []):
             if b.get("run_type", "iteration") != "iteration":
@@ -364,6 +391,376 @@ def targets(r):
     return out
 
 
+# --- alloc-bench (issue 5) --------------------------------------------------
+
+
+class AllocResults:
+    """alloc-bench's JSON: throughput by (pattern, allocator, size, threads,
+    round) and the memory benchmark by allocator."""
+
+    def __init__(self, path):
+        self.errors = []
+        try:
+            data = json.loads(Path(path).read_text())
+        except json.JSONDecodeError as e:
+            # A run killed mid-way (the OOM killer, a timeout) leaves half a file.
+            data = {}
+            self.errors.append(f"{path.name} is incomplete ({e}): the run was cut short")
+        self.context = data.get("context", {})
+        self.rates = {}
+        self.live = {}
+        for b in data.get("benchmarks", []):
+            if b.get("run_type", "iteration") != "iteration":
+                continue
+            parts = b["name"].split("/")
+            if len(parts) < 3 or parts[0] not in ALLOC_GROUPS:
+                continue
+            if b.get("error_occurred"):
+                self.errors.append(f"{b['name']}: {b.get('error_message', '?')}")
+                continue
+            if parts[0] == "live":
+                self.live[parts[1]] = b
+                continue
+            m = re.fullmatch(r"(\d+)B", parts[2])
+            rnd = next((int(p[6:]) for p in parts if p.startswith("round:")), 0)
+            if m and "items_per_second" in b:
+                key = (parts[0], parts[1], int(m.group(1)), int(b.get("threads", 1)))
+                self.rates.setdefault(key, {})[rnd] = b["items_per_second"]
+
+    def groups(self):
+        return {k[0] for k in self.rates} | ({"live"} if self.live else set())
+
+    def allocators(self):
+        present = {k[1] for k in self.rates} | set(self.live)
+        return [a for a in ALLOCATORS if a in present]
+
+    def rounds(self):
+        return max((len(v) for v in self.rates.values()), default=0)
+
+    def rate(self, pattern, alloc, size, threads):
+        """Items per second: the median over the rounds."""
+        got = self.rates.get((pattern, alloc, size, threads))
+        return statistics.median(got.values()) if got else None
+
+    def ratio(self, pattern, a, b, size, threads):
+        """a's throughput over b's: the median of the ratios of each round,
+        whose two figures were measured seconds apart."""
+        x = self.rates.get((pattern, a, size, threads))
+        y = self.rates.get((pattern, b, size, threads))
+        if not x or not y:
+            return None
+        per_round = [x[r] / y[r] for r in x if r in y and y[r]]
+        return statistics.median(per_round) if per_round else None
+
+    def counter(self, alloc, name):
+        b = self.live.get(alloc)
+        if b is None or name not in b:
+            return None
+        return float(b[name])
+
+    def backend(self, alloc="secretmem"):
+        label = (self.live.get(alloc) or {}).get("label", "")
+        if label.startswith("backend="):
+            return label[len("backend="):]
+        return self.context.get("secretmem_backend") if alloc == "secretmem" else None
+
+
+def mops(rate):
+    return None if rate is None else rate / 1e6
+
+
+def alloc_where(a):
+    ctx = a.context
+    return (f"kernel {ctx.get('kernel_release', '?')}, RLIMIT_MEMLOCK {ctx.get('memlock_limit', '?')}"
+            f" (CAP_IPC_LOCK: {ctx.get('cap_ipc_lock', '?')}), vm.max_map_count "
+            f"{ctx.get('max_map_count', '?')}")
+
+
+def alloc_targets(host, vm):
+    """[(target, status, figure)] of issue 5."""
+    out = []
+
+    def judged(values, floor):
+        if not values or None in values:
+            return "n/a"
+        return "met" if min(values) >= floor else "missed"
+
+    def cases(sizes, threads):
+        return [(p, s, t) for s in sizes for t in threads for p in ALLOC_PATTERNS]
+
+    def figure(other, sizes, threads):
+        parts = []
+        for p, s, t in cases(sizes, threads):
+            parts.append(f"{ALLOC_PATTERNS[p]} {s} B {t}T {fmt(host.ratio(p, 'secretmem', other, s, t))}×")
+        return "; ".join(parts)
+
+    def ratios(other, sizes, threads):
+        return [host.ratio(p, "secretmem", other, s, t) for p, s, t in cases(sizes, threads)]
+
+    got = ratios("glibc", [32], [1, 2])
+    out.append((f"32-byte alloc+free: secretmem ≥ {MIN_VS_GLIBC:g}× glibc malloc's throughput "
+                "(every pattern, 1 and 2 threads)", judged(got, MIN_VS_GLIBC),
+                f"lowest {fmt(min(got) if None not in got else None)}×: "
+                + figure("glibc", [32], [1, 2])))
+    got = ratios("sodium", ALLOC_SIZES, [1, 2])
+    out.append((f"secretmem ≥ {MIN_VS_SODIUM:g}× sodium_malloc's throughput (32 and 256 B, "
+                "every pattern, 1 and 2 threads)", judged(got, MIN_VS_SODIUM),
+                f"lowest {fmt(min(got) if None not in got else None)}×: "
+                + figure("sodium", ALLOC_SIZES, [1, 2])))
+    got = ratios("openssl", ALLOC_SIZES, [2])
+    out.append((f"secretmem ≥ {MIN_VS_OPENSSL_2T:g}× OpenSSL's secure heap with 2 threads "
+                "(32 and 256 B, every pattern)", judged(got, MIN_VS_OPENSSL_2T),
+                f"lowest {fmt(min(got) if None not in got else None)}×: "
+                + figure("openssl", ALLOC_SIZES, [2])))
+
+    rows, ok = [], []
+    for where, a in (("host", host), ("VM", vm)):
+        if a is None or "secretmem" not in a.live:
+            continue
+        live = a.counter("secretmem", "live")
+        mapped = a.counter("secretmem", "secret_bytes")
+        meta = a.counter("secretmem", "metadata_bytes")
+        fine = live is not None and mapped is not None and live >= LIVE_TARGET and \
+            mapped <= MAX_LIVE_MIB * MiB
+        ok.append(fine)
+        rows.append(f"{where} ({a.backend()}): {fmt(live)} live in {fmt(mib(mapped))} MiB mapped "
+                    f"(metadata {fmt(mib(meta))} MiB, ordinary memory)")
+    status = "n/a" if not ok else ("met" if all(ok) else "missed")
+    out.append((f"{LIVE_TARGET:,} live 32-byte secrets in ≤ {MAX_LIVE_MIB} MiB of secret memory "
+                "(secretmem_get_heap_stats().mapped_bytes)", status,
+                "; ".join(rows) or "no secretmem memory figure"))
+    return out
+
+
+def mib(x):
+    return None if x is None else x / MiB
+
+
+def throughput_table(a):
+    allocs = a.allocators()
+    others = [o for o in allocs if o != "secretmem"]
+    header = ["pattern", "size", "threads"] + [f"{x} M/s" for x in allocs]
+    if "secretmem" in allocs:
+        header += [f"secretmem ÷ {o}" for o in others]
+    rows = []
+    for p, label in ALLOC_PATTERNS.items():
+        for s in ALLOC_SIZES:
+            for t in (1, 2):
+                row = [label, f"{s} B", str(t)] + [fmt(mops(a.rate(p, x, s, t))) for x in allocs]
+                if "secretmem" in allocs:
+                    row += [fmt(a.ratio(p, "secretmem", o, s, t)) for o in others]
+                rows.append(row)
+    return table(header, rows)
+
+
+def in_direct_map(a, alloc):
+    if alloc == "secretmem":
+        backend = a.backend() or "?"
+        return "yes (degraded)" if "degraded" in backend or backend.startswith("locked") else "no"
+    return {"glibc": "yes", "jemalloc": "yes", "sodium": "yes (mlock only)",
+            "openssl": "yes (mlock only)"}.get(alloc, "?")
+
+
+def failure_text(a, alloc):
+    limit = a.counter(alloc, "limit")
+    searched = a.counter(alloc, "limit_searched_to")
+    if limit is None:
+        budget = a.counter(alloc, "limit_budget_bytes")
+        if budget is not None:
+            text = (f"no failure up to {fmt(searched)}: the search stopped at its "
+                    f"{fmt(mib(budget))} MiB memory budget")
+            if alloc == "sodium":
+                text += (f"; mappings stopped growing at "
+                         f"{fmt(a.counter(alloc, 'mappings_at_budget'))} (vm.max_map_count "
+                         f"{fmt(a.counter(alloc, 'max_map_count'))}) while sodium_malloc "
+                         f"kept succeeding: its guard-page mprotect() calls can no longer "
+                         f"split a mapping, and it does not check them")
+            return text
+        if alloc in ("sodium", "openssl"):
+            return f"no failure up to {fmt(searched)}"
+        return f"no failure at {fmt(a.counter(alloc, 'live'))} (not pushed further)"
+    why = ""
+    if alloc == "sodium":
+        why = (f": {fmt(a.counter(alloc, 'mappings_at_limit'))} mappings, vm.max_map_count "
+               f"{fmt(a.counter(alloc, 'max_map_count'))}")
+    elif alloc == "openssl":
+        why = f": its {openssl_arena_mib(a)} MiB arena is full"
+    errno_text = ""
+    e = a.counter(alloc, "limit_errno")
+    if e:
+        errno_text = f" ({os.strerror(int(e))})"
+    return f"after {fmt(limit)} live{errno_text}{why}"
+
+
+def openssl_arena_mib(a):
+    return fmt(mib(a.counter("openssl", "secret_bytes")))
+
+
+def secret_memory_text(a, alloc):
+    """The memory holding the secrets, as the allocator or the kernel says."""
+    if alloc == "secretmem":
+        return f"{fmt(mib(a.counter(alloc, 'secret_bytes')))} (mapped_bytes)"
+    if alloc == "openssl":
+        return f"{openssl_arena_mib(a)} (the arena, locked at start)"
+    if alloc == "sodium":
+        return f"{fmt(mib(a.counter(alloc, 'locked_delta_bytes')))} (VmLck Δ)"
+    return "none: ordinary memory"
+
+
+def memory_table(host, vm):
+    rows = []
+    for where, a in (("host", host), ("VM", vm)):
+        if a is None:
+            continue
+        for alloc in a.allocators():
+            if alloc not in a.live:
+                continue
+            live = a.counter(alloc, "live")
+            secret = a.counter(alloc, "secret_bytes")
+            if alloc == "sodium":
+                secret = a.counter(alloc, "locked_delta_bytes")
+            name = alloc + (f" ({a.backend()})" if alloc == "secretmem" else "")
+            per = None if secret is None or not live or alloc in ("glibc", "jemalloc") \
+                else secret / live
+            rows.append([where, name, fmt(live), failure_text(a, alloc),
+                         secret_memory_text(a, alloc), fmt(per),
+                         fmt(mib(a.counter(alloc, "metadata_bytes"))),
+                         fmt(mib(a.counter(alloc, "rss_delta_bytes"))),
+                         fmt(mib(a.counter(alloc, "locked_delta_bytes"))),
+                         fmt(a.counter(alloc, "mappings_delta")),
+                         fmt(None if a.counter(alloc, "SecretMem_delta_kB") is None
+                             else a.counter(alloc, "SecretMem_delta_kB") / 1024),
+                         in_direct_map(a, alloc)])
+    return table(["where", "allocator", f"live (of {LIVE_TARGET:,})", "fails",
+                  "secret memory, MiB", "bytes per secret", "metadata MiB", "RSS Δ MiB",
+                  "VmLck Δ MiB", "mappings Δ", "SecretMem Δ MiB", "in the direct map"], rows)
+
+
+def alloc_sections(host, vm, args):
+    """The summary's part for alloc-bench: (what ran where, targets, sections)."""
+    where = []
+    if host is not None:
+        ctx = host.context
+        load = ", ".join(f"{x:.2f}" for x in ctx.get("load_avg", [])) or "?"
+        where.append(
+            f"- alloc-bench (issue 5) on the host, {ctx.get('num_cpus', '?')} CPUs (2 threads "
+            f"use them all), not in the VM: {alloc_where(host)}; the secret heap's backend: "
+            f"{host.backend() or 'none (secretmem not built)'}; throughput and memory. "
+            f"Host load average at its start: {load}.")
+        if ctx.get("left_out", "none") != "none":
+            where.append(f"- Left out of alloc-bench: {ctx['left_out']}.")
+    else:
+        where.append("- alloc-bench (issue 5) did not run on the host.")
+    if vm is not None:
+        where.append(
+            f"- alloc-bench in the VM on the patched kernel: the memory benchmark only "
+            f"(`live/`), {alloc_where(vm)}; the secret heap's backend: "
+            f"{vm.backend() or 'none (secretmem not built)'}. No VM time is used.")
+    else:
+        where.append("- alloc-bench did not run in the VM.")
+
+    judge = host is not None and not args.smoke and not args.failed and not args.alloc_failed
+    targets_md = []
+    if judge:
+        targets_md = ["## Targets (issue 5)", "",
+                      "Throughput from the host (real CPU, medians of the per-round ratios); "
+                      "memory from every run that had the secret heap.", "",
+                      table(["target", "result", "figure"],
+                            [[t, f"**{s}**", f] for t, s, f in alloc_targets(host, vm)]), ""]
+    elif args.alloc_failed:
+        targets_md = [f"**alloc-bench failed on the host** (exit status {args.alloc_failed}): "
+                      "issue 5's targets are not judged.", ""]
+
+    body = []
+    if host is not None:
+        body += ["## 6. Secret allocator: alloc+free throughput (host)", "",
+                 "Million allocations per second, aggregate over the threads, wall time: "
+                 "*alloc+free* allocates a block, writes its first byte and frees it; *batch "
+                 "of 1000* allocates 1000 blocks, then frees them in the same order. Each "
+                 f"figure is the median of {host.rounds()} round(s), each running every "
+                 "allocator once, close together in time; a ratio is the median of the "
+                 "per-round ratios, above 1 secretmem is faster. secretmem, sodium_malloc and "
+                 "the secure heap wipe a block when it is freed; glibc and jemalloc do not. "
+                 "The secure heap has one global lock.", "", throughput_table(host), ""]
+    if host is not None or vm is not None:
+        body += ["## 7. Secret allocator: memory for 1,000,000 live 32-byte secrets", "",
+                 "Each allocator is asked for 1,000,000 32-byte blocks, each written in full, "
+                 "all live at once; sodium_malloc and the secure heap are then pushed on to "
+                 "where they fail (up to 4,194,304). *secret memory* is what each holds for "
+                 "the secrets: secretmem's mapped secret memory "
+                 "(secretmem_get_heap_stats().mapped_bytes), the secure heap's fixed arena, "
+                 "sodium_malloc's locked pages; glibc and jemalloc hold ordinary memory "
+                 "(RSS Δ). *metadata* is secretmem's jemalloc bookkeeping, in ordinary memory. "
+                 "sodium_malloc maps a guard page on each side, a header page and the data "
+                 "page(s) for every block: 4 mappings, so vm.max_map_count bounds it. "
+                 "SecretMem Δ is the kernel's own count (/proc/meminfo, patched kernel only).",
+                 "", memory_table(host, vm), ""]
+    return where, targets_md, body
+
+
+def plot_alloc(host, vm, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = dict(zip(ALLOCATORS, ["tab:red", "tab:gray", "tab:purple", "tab:blue",
+                                   "tab:green"]))
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5.5))
+    allocs = host.allocators() if host is not None else []
+    for ax, size in zip(axes[:2], ALLOC_SIZES):
+        groups = [(p, t) for p in ALLOC_PATTERNS for t in (1, 2)]
+        width = 0.8 / max(len(allocs), 1)
+        for i, x in enumerate(allocs):
+            xs = [g + (i - (len(allocs) - 1) / 2) * width for g in range(len(groups))]
+            ys = [mops(host.rate(p, x, size, t)) for p, t in groups]
+            ax.bar([u for u, y in zip(xs, ys) if y], [y for y in ys if y], width,
+                   label=ALLOC_LABELS[x], color=colors[x])
+        ax.set_xticks(range(len(groups)))
+        ax.set_xticklabels([f"{ALLOC_PATTERNS[p]}\n{t} thread{'s' if t > 1 else ''}"
+                            for p, t in groups])
+        ax.set_yscale("log")
+        top = max((mops(v) for k, rates in host.rates.items() if k[2] == size
+                   for v in rates.values()), default=1)
+        ax.set_ylim(top=top * 40)  # room for the legend above the bars
+        ax.set_ylabel("million allocations / s (log)")
+        ax.set_title(f"{size}-byte blocks, host (higher is better)")
+        ax.legend(fontsize=8, ncol=3, loc="upper center")
+
+    ax = axes[2]
+    bars = []
+    for where, a in (("host", host), ("VM", vm)):
+        if a is None:
+            continue
+        for x in a.allocators():
+            live = a.counter(x, "live")
+            if live is None:
+                continue
+            limit = a.counter(x, "limit")
+            held = limit if limit is not None else live
+            note = f"{held:,.0f}" + (" max" if limit is not None else "")
+            secret = a.counter(x, "secret_bytes")
+            if x == "sodium":
+                secret = a.counter(x, "locked_delta_bytes")
+            if secret is not None:
+                note += f"\n{fmt(mib(secret))} MiB"
+            bars.append((f"{x}\n{where}", held, colors[x], note))
+    ax.bar(range(len(bars)), [b[1] for b in bars], color=[b[2] for b in bars])
+    for i, (_, held, _, note) in enumerate(bars):
+        ax.text(i, held, note, ha="center", va="bottom", fontsize=6)
+    ax.axhline(LIVE_TARGET, color="black", linestyle="--", linewidth=1)
+    ax.set_xticks(range(len(bars)))
+    ax.set_xticklabels([b[0] for b in bars], fontsize=7)
+    ax.set_yscale("log")
+    if bars:
+        ax.set_ylim(top=max(b[1] for b in bars) * 5)
+    ax.set_ylabel("live 32-byte secrets held (log); \"max\": where it fails")
+    ax.set_title(f"secrets held, {LIVE_TARGET:,} asked (dashed); secret MiB")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
 # --- the plot ---------------------------------------------------------------
 
 
@@ -470,45 +867,29 @@ def plot(r, path, title):
 # --- the summary ------------------------------------------------------------
 
 
-def summary(r, args, today, plot_note):
+def vm_parts(r, args, plot_note):
+    """The VM's secret-bench (issue 4): (what ran where, errors, targets, sections, how)."""
     ctx = r.context
-    smoke = args.smoke
     kernel = f"{ctx.get('kernel_release', '?')} ({ctx.get('kernel_version', '?')})"
-    out = [f"# secret-bench{' smoke run' if smoke else ''}, {today}", ""]
-    out += [
-        "**VM times are TCG-emulated** (QEMU without KVM): an absolute time or throughput "
-        "below says nothing about real hardware. The claims are the ratios between variants "
-        "measured side by side in one process, and the kernel's counters.", ""]
-    if args.failed:
-        out += [f"**This run failed** (exit status {args.failed}: a benchmark's error, or a "
-                "kernel warning during the run; see the run's log). Its figures are here for a "
-                "look; no target is judged.", ""]
-    if smoke:
-        out += ["Smoke run: every benchmark once at small sizes, to prove they still run. "
-                "Nothing here is a measurement and no target is judged.", ""]
-    out += ["## What ran where", "",
-            f"- Host: {host_description()}.",
-            f"- VM: {args.vm or 'not said'}; {ctx.get('num_cpus', '?')} CPUs seen by the guest.",
-            f"- Guest kernel: {kernel}, `VM_KERNEL={ctx.get('vm_kernel', '?')}`; repository "
-            f"{repo_description(Path(__file__).resolve().parent.parent)}.",
-            f"- Guest memory at start: MemTotal {fmt(int(ctx.get('MemTotal_kB_at_start', 0)) / 1024)} "
-            f"MiB; DirectMap4k / 2M / 1G "
-            + " / ".join(fmt(int(ctx.get(f'DirectMap{s}_kB_at_start', 0)) / 1024)
-                         for s in ("4k", "2M", "1G")) + " MiB.",
-            f"- Counters present: {ctx.get('counters_present') or 'none'}; absent (n/a below): "
-            f"{ctx.get('counters_absent') or 'none'}. Pool drain knob: "
-            f"{ctx.get('pool_drain_knob', '?')}. THP: `{ctx.get('thp_enabled', '?')}`.",
-            f"- Google Benchmark run at {ctx.get('date', '?')}, library built as "
-            f"{ctx.get('library_build_type', '?')}.", ""]
-
-    if r.errors:
-        out += ["## Errors", ""] + [f"- {e}" for e in r.errors] + [""]
-
-    if not smoke and not args.failed:
-        out += ["## Targets (issue 4)", "",
-                table(["target", "result", "figure"],
-                      [[t, f"**{s}**", f] for t, s, f in targets(r)]), ""]
-
+    where = [
+        f"- VM: {args.vm or 'not said'}; {ctx.get('num_cpus', '?')} CPUs seen by the guest.",
+        f"- Guest kernel: {kernel}, `VM_KERNEL={ctx.get('vm_kernel', '?')}`; repository "
+        f"{repo_description(Path(__file__).resolve().parent.parent)}.",
+        f"- Guest memory at start: MemTotal {fmt(int(ctx.get('MemTotal_kB_at_start', 0)) / 1024)} "
+        f"MiB; DirectMap4k / 2M / 1G "
+        + " / ".join(fmt(int(ctx.get(f'DirectMap{s}_kB_at_start', 0)) / 1024)
+                     for s in ("4k", "2M", "1G")) + " MiB.",
+        f"- Counters present: {ctx.get('counters_present') or 'none'}; absent (n/a below): "
+        f"{ctx.get('counters_absent') or 'none'}. Pool drain knob: "
+        f"{ctx.get('pool_drain_knob', '?')}. THP: `{ctx.get('thp_enabled', '?')}`.",
+        f"- secret-bench (issue 4) in the VM: Google Benchmark run at {ctx.get('date', '?')}, "
+        f"library built as {ctx.get('library_build_type', '?')}."]
+    targets_md = []
+    if not args.smoke and not args.failed:
+        targets_md = ["## Targets (issue 4)", "",
+                      table(["target", "result", "figure"],
+                            [[t, f"**{s}**", f] for t, s, f in targets(r)]), ""]
+    out = []
     out += ["## 1. Populate throughput", "",
             "Touch every 4 KiB page of a fresh mapping (PROT_SECRET: mprotect(PROT_SECRET) of "
             "populated plain memory). Ratios are throughput ratios: above 1, the secret variant "
@@ -532,7 +913,7 @@ def summary(r, args, today, plot_note):
             "fork, the child exits at once, the parent waits; the ratio columns say how many "
             "times as fast it is with MAP_SECRET.", "",
             speed_table(r, "fork", "ms", 1e3), ""]
-    out += ["## How it was measured", "",
+    how = [
             "- One `secret-bench` process (bench/) ran every variant, in the VM on the patched "
             "kernel (`make bench`, bench/run-bench.sh); the raw Google Benchmark JSON is "
             "results.json beside this file.",
@@ -550,7 +931,58 @@ def summary(r, args, today, plot_note):
             "over them. Kernel TLB flushes estimated from nr_tlb_*: "
             "(nr_tlb_remote_flush_received + nr_tlb_local_flush_one) ÷ CPUs; a kernel flush "
             "runs on every CPU, a ranged one counts once per page.",
-            f"- Plot: {plot_note}", ""]
+            f"- Plot: {plot_note}"]
+    return where, r.errors, targets_md, out, how
+
+
+def summary(r, host, vm, args, today, plot_note, alloc_plot_note):
+    smoke = args.smoke
+    title = " and ".join(t for t, there in (("secret-bench", r is not None),
+                                            ("alloc-bench", host is not None or vm is not None))
+                         if there) or "secret-bench"
+    out = [f"# {title}{' smoke run' if smoke else ''}, {today}", ""]
+    if r is not None:
+        out += [
+            "**VM times are TCG-emulated** (QEMU without KVM): an absolute time or throughput "
+            "from the VM says nothing about real hardware. The claims are the ratios between "
+            "variants measured side by side in one process, and the kernel's counters."
+            + (" The allocator throughput (section 6) was measured on the host, on its real "
+               "CPUs." if host is not None else ""), ""]
+    if args.failed:
+        out += [f"**This run failed** (exit status {args.failed}: a benchmark's error, or a "
+                "kernel warning during the run; see the run's log). Its figures are here for a "
+                "look; no target is judged.", ""]
+    if smoke:
+        out += ["Smoke run: every benchmark once at small sizes, to prove they still run. "
+                "Nothing here is a measurement and no target is judged.", ""]
+
+    where, errors, targets_md, sections, how = [], [], [], [], []
+    if r is not None:
+        where, errors, targets_md, sections, how = vm_parts(r, args, plot_note)
+    alloc_where_md, alloc_targets_md, alloc_body = alloc_sections(host, vm, args)
+    for a in (host, vm):
+        if a is not None:
+            errors = errors + a.errors
+
+    out += ["## What ran where", "", f"- Host: {host_description()}."] + where + \
+        alloc_where_md + [""]
+    if errors:
+        out += ["## Errors", ""] + [f"- {e}" for e in errors] + [""]
+    out += targets_md + alloc_targets_md + sections + alloc_body
+    if host is not None or vm is not None:
+        how += [
+            "- alloc-bench (bench/): one process per run holds every allocator: secretmem's "
+            "C API (allocator/), glibc's malloc and free looked up in libc.so.6, Debian's "
+            "libjemalloc.so.2 dlopen()ed with RTLD_LOCAL (malloc/free of its default arenas; "
+            "the process's own malloc stays glibc's), sodium_malloc/sodium_free, and "
+            "OPENSSL_secure_malloc/_free after CRYPTO_secure_malloc_init(32 MiB, 16). Each is "
+            "called through a function pointer. Raw JSON: alloc-host.json and alloc-vm.json "
+            "beside this file.",
+            "- Throughput: Google Benchmark threads (1 and 2), at least 0.2 s per case, items "
+            "per second over wall time; the memory benchmark runs first, on fresh heaps.",
+            f"- Allocator plot: {alloc_plot_note}"]
+    if how:
+        out += ["## How it was measured", ""] + how + [""]
     return "\n".join(out)
 
 
@@ -560,40 +992,63 @@ def main():
     ap.add_argument("--failed", type=int, default=0)
     ap.add_argument("--archive", type=Path)
     ap.add_argument("--vm", default="")
-    ap.add_argument("results", type=Path)
+    ap.add_argument("--alloc-host", type=Path)
+    ap.add_argument("--alloc-vm", type=Path)
+    ap.add_argument("--alloc-failed", type=int, default=0)
+    ap.add_argument("results", type=Path, nargs="?")
     ap.add_argument("outdir", type=Path)
     args = ap.parse_args()
 
-    r = Results(args.results)
+    r = Results(args.results) if args.results else None
+    host = AllocResults(args.alloc_host) if args.alloc_host else None
+    vm = AllocResults(args.alloc_vm) if args.alloc_vm else None
     today = datetime.date.today().isoformat()
     args.outdir.mkdir(parents=True, exist_ok=True)
     png = args.outdir / "plot.png"
+    alloc_png = args.outdir / "plot-alloc.png"
+    for stale in (png, alloc_png):
+        stale.unlink(missing_ok=True)
+    no_plot = "not drawn: no matplotlib (scripts/install-deps.sh installs it)."
+    plot_note = alloc_plot_note = "none: no results."
     try:
-        plot(r, png, f"secret-bench {today}, guest kernel {r.context.get('kernel_release', '?')}"
-                     " — QEMU TCG: times are emulated, ratios and counters are the claims")
-        plot_note = "plot.png beside this file."
+        if r is not None:
+            plot(r, png, f"secret-bench {today}, guest kernel "
+                         f"{r.context.get('kernel_release', '?')} — QEMU TCG: times are "
+                         "emulated, ratios and counters are the claims")
+            plot_note = "plot.png beside this file."
+        if host is not None or vm is not None:
+            plot_alloc(host, vm, alloc_png,
+                       f"alloc-bench {today}: throughput on the host "
+                       f"({(host.context if host else {}).get('kernel_release', '?')}, real "
+                       "CPUs); memory on the host and in the VM")
+            alloc_plot_note = "plot-alloc.png beside this file."
     except ImportError:
         if not args.smoke:
             raise
-        plot_note = "not drawn: no matplotlib (scripts/install-deps.sh installs it)."
-        print(f"summarize: {plot_note}", file=sys.stderr)
+        plot_note = alloc_plot_note = no_plot
+        print(f"summarize: {no_plot}", file=sys.stderr)
     md = args.outdir / "summary.md"
-    md.write_text(summary(r, args, today, plot_note))
-    print(f"summarize: wrote {md}" + (f" and {png}" if png.exists() else ""))
+    md.write_text(summary(r, host, vm, args, today, plot_note, alloc_plot_note))
+    drawn = [str(p) for p in (png, alloc_png) if p.exists()]
+    print(f"summarize: wrote {md}" + (f" and {', '.join(drawn)}" if drawn else ""))
 
     if args.archive:
         dated = args.archive / today
         dated.mkdir(parents=True, exist_ok=True)
-        for f in (md, png, args.results):
-            if f.exists():
+        for f in (md, png, alloc_png, args.results, args.alloc_host, args.alloc_vm):
+            if f is not None and f.exists():
                 shutil.copy(f, dated / f.name)
         print(f"summarize: kept a copy in {dated}")
 
     status = 0
-    for e in r.errors:
+    for e in (r.errors if r else []) + sum((a.errors for a in (host, vm) if a), []):
         print(f"summarize: benchmark failed: {e}", file=sys.stderr)
         status = 1
-    missing = [g for g in GROUPS if g not in r.groups()]
+    missing = [g for g in GROUPS if g not in r.groups()] if r else []
+    if host is not None:
+        missing += [f"alloc-bench {g} (host)" for g in ALLOC_GROUPS if g not in host.groups()]
+    if vm is not None and "live" not in vm.groups():
+        missing.append("alloc-bench live (VM)")
     if missing:
         print(f"summarize: no results for {', '.join(missing)}", file=sys.stderr)
         status = 1
