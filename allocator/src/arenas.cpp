@@ -27,7 +27,10 @@ constinit std::atomic<heap_state> state{heap_state::idle};
 constinit pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 constinit std::array<unsigned, max_arenas> arenas{};
 constinit unsigned arenas_made = 0;
-constinit std::atomic<unsigned> next_arena{0};
+// Live threads per arena (by slot in `arenas`), so that a new thread takes
+// the least busy one.  Round-robin would not do: a pool that ends and
+// starts threads while others run cycles new ones onto busy arenas.
+constinit std::array<std::atomic<unsigned>, max_arenas> threads_on{};
 // Destroys a thread's cache when the thread exits; the value only has to
 // be non-null for the destructor to run.
 constinit pthread_key_t cache_key{};
@@ -38,6 +41,7 @@ constinit pthread_key_t cache_key{};
 [[gnu::tls_model("initial-exec")]] constinit thread_local int flags_here = 0;
 [[gnu::tls_model("initial-exec")]] constinit thread_local unsigned cache_here = 0;
 [[gnu::tls_model("initial-exec")]] constinit thread_local bool has_tcache_here = false;
+[[gnu::tls_model("initial-exec")]] constinit thread_local int arena_slot_here = -1;
 
 // Thread-local variables outlive the thread's key destructors.
 void destroy_thread_cache(void* /*unused*/) noexcept
@@ -47,6 +51,11 @@ void destroy_thread_cache(void* /*unused*/) noexcept
     if (has_tcache_here)
         (void)mallctl_write("tcache.destroy", cache_here);
     has_tcache_here = false;
+    if (arena_slot_here >= 0) {
+        const auto slot = static_cast<unsigned>(arena_slot_here);
+        threads_on.at(slot).fetch_sub(1, std::memory_order_relaxed);
+    }
+    arena_slot_here = -1;
 }
 
 // Dirty pages are never purged (the hooks refuse it), so decay would only
@@ -110,16 +119,31 @@ void start() noexcept
     state.store(heap_state::ready, std::memory_order_release);
 }
 
+unsigned least_busy_slot() noexcept
+{
+    unsigned best = 0;
+    unsigned fewest = threads_on.at(0).load(std::memory_order_relaxed);
+    for (unsigned i = 1; i < arenas_made; ++i) {
+        const unsigned n = threads_on.at(i).load(std::memory_order_relaxed);
+        if (n < fewest) {
+            best = i;
+            fewest = n;
+        }
+    }
+    return best;
+}
+
 int make_thread_flags() noexcept
 {
-    const unsigned arena =
-        arenas.at(next_arena.fetch_add(1, std::memory_order_relaxed) % arenas_made);
-    int flags = MALLOCX_ARENA(arena);
-    // The key's destructor gives back this thread's caches when it exits;
-    // without it they would be lost, so a thread that cannot set it uses
-    // the arena directly.
+    const unsigned slot = least_busy_slot();
+    int flags = MALLOCX_ARENA(arenas.at(slot));
+    // The key's destructor gives back this thread's caches and its place
+    // on the arena when it exits; without it they would be lost, so a
+    // thread that cannot set it uses the arena directly, uncounted.
     if (pthread_setspecific(cache_key, &cache_key) != 0)
         return flags | MALLOCX_TCACHE_NONE;
+    threads_on.at(slot).fetch_add(1, std::memory_order_relaxed);
+    arena_slot_here = static_cast<int>(slot);
     unsigned cache = 0;
     // Thousands of threads can exhaust jemalloc's explicit caches; those
     // beyond go to the arena directly.
