@@ -126,6 +126,30 @@ bool within_budget(const allocator& a, std::size_t count, std::int64_t rss_befor
            resident_kb() - rss_before_kb <= limit_search_budget_kb;
 }
 
+// blocks[from, to) filled with written 32-byte secrets, until the
+// allocator fails (its errno in `error`) or goes over the memory budget;
+// returns where it stopped.
+std::size_t fill(const allocator& a, std::vector<void*>& blocks, std::size_t from, std::size_t to,
+                 std::int64_t rss_before_kb, int& error, bool& over_budget)
+{
+    std::size_t i = from;
+    for (; i < to; ++i) {
+        if (!within_budget(a, i, rss_before_kb)) {
+            over_budget = true;
+            break;
+        }
+        errno = 0;
+        void* p = a.allocate(secret_size);
+        if (p == nullptr) {
+            error = errno;
+            break;
+        }
+        std::memset(p, 0x5a, secret_size);
+        blocks[i] = p;
+    }
+    return i;
+}
+
 // The memory benchmark: 1,000,000 live 32-byte secrets, each written in
 // full, or as many as the allocator gives before it fails.  Timed: the
 // allocations up to that point.  Then, for a bounded allocator that has not
@@ -139,25 +163,11 @@ void live(benchmark::State& state, const allocator& a, const options& opts)
         const process_figures before = process_figures::take();
         const bench::snapshot kernel_before = bench::snapshot::take();
         const heap_figures heap_before = a.figures();
-        std::size_t n = 0;
         int error = 0;
         bool over_budget = false;
         const std::int64_t rss_before_kb = resident_kb();
         const auto start = steady::now();
-        for (; n < target; ++n) {
-            if (!within_budget(a, n, rss_before_kb)) {
-                over_budget = true;
-                break;
-            }
-            errno = 0;
-            void* p = a.allocate(secret_size);
-            if (p == nullptr) {
-                error = errno;
-                break;
-            }
-            std::memset(p, 0x5a, secret_size);
-            blocks[n] = p;
-        }
+        const std::size_t n = fill(a, blocks, 0, target, rss_before_kb, error, over_budget);
         state.SetIterationTime(seconds_since(start));
 
         // The figures at the target, or where the allocator failed.
@@ -193,20 +203,7 @@ void live(benchmark::State& state, const allocator& a, const options& opts)
 
         std::size_t limit = n;
         if (n == target && a.bounded) {
-            for (; limit < cap; ++limit) {
-                if (!within_budget(a, limit, rss_before_kb)) {
-                    over_budget = true;
-                    break;
-                }
-                errno = 0;
-                void* p = a.allocate(secret_size);
-                if (p == nullptr) {
-                    error = errno;
-                    break;
-                }
-                std::memset(p, 0x5a, secret_size);
-                blocks[limit] = p;
-            }
+            limit = fill(a, blocks, n, cap, rss_before_kb, error, over_budget);
         }
         if (over_budget) {
             // Not a failure: the search stopped, and says where.

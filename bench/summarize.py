@@ -94,17 +94,23 @@ def ratio(a, b):
     return a / b
 
 
+def load_json(path, errors):
+    """Google Benchmark's JSON from `path`; a file left half written by a run
+    killed mid-way (the OOM killer, a timeout) is an error in `errors` and
+    reads as empty."""
+    try:
+        return json.loads(Path(path).read_text())
+    except json.JSONDecodeError as e:
+        errors.append(f"{Path(path).name} is incomplete ({e}): the run was cut short")
+        return {}
+
+
 class Results:
     """The benchmarks of one JSON file, by (group, variant, size)."""
 
     def __init__(self, path):
         self.errors = []
-        try:
-            data = json.loads(Path(path).read_text())
-        except json.JSONDecodeError as e:
-            # A run killed mid-way (the OOM killer, a timeout) leaves half a file.
-            data = {}
-            self.errors.append(f"{path.name} is incomplete ({e}): the run was cut short")
+        data = load_json(path, self.errors)
         self.context = data.get("context", {})
         runs = {}
         for b in data.get("benchmarks", []):
@@ -400,12 +406,7 @@ class AllocResults:
 
     def __init__(self, path):
         self.errors = []
-        try:
-            data = json.loads(Path(path).read_text())
-        except json.JSONDecodeError as e:
-            # A run killed mid-way (the OOM killer, a timeout) leaves half a file.
-            data = {}
-            self.errors.append(f"{path.name} is incomplete ({e}): the run was cut short")
+        data = load_json(path, self.errors)
         self.context = data.get("context", {})
         self.rates = {}
         self.live = {}

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -212,59 +213,59 @@ bool child::exited()
     return status_.has_value();
 }
 
-bool child::wait_blocked(long nr, const std::string& fd_target, std::chrono::milliseconds timeout)
+bool child::wait_in_syscall(std::chrono::milliseconds timeout,
+                            const std::function<bool(std::istream& syscall)>& matches)
 {
-    const std::string proc = "/proc/" + std::to_string(pid_);
+    const std::string path = "/proc/" + std::to_string(pid_) + "/syscall";
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         if (exited())
             return false;
         // "running", or the number and arguments of the system call it
         // sleeps in.
-        std::ifstream in(proc + "/syscall");
-        long number = -1;
-        std::string fd_hex;
-        if (in >> number >> fd_hex && number == nr) {
-            const long fd = std::strtol(fd_hex.c_str(), nullptr, 16);
-            std::error_code ec;
-            const auto target =
-                std::filesystem::read_symlink(proc + "/fd/" + std::to_string(fd), ec);
-            if (!ec && target.string() == fd_target)
-                return true;
-        }
+        std::ifstream in(path);
+        if (matches(in))
+            return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return false;
 }
 
+bool child::wait_blocked(long nr, const std::string& fd_target, std::chrono::milliseconds timeout)
+{
+    const std::string fds = "/proc/" + std::to_string(pid_) + "/fd/";
+    return wait_in_syscall(timeout, [&](std::istream& in) {
+        long number = -1;
+        std::string fd_hex;
+        if (!(in >> number >> fd_hex) || number != nr)
+            return false;
+        const long fd = std::strtol(fd_hex.c_str(), nullptr, 16);
+        std::error_code ec;
+        const auto target = std::filesystem::read_symlink(fds + std::to_string(fd), ec);
+        return !ec && target.string() == fd_target;
+    });
+}
+
 bool child::wait_opening(const std::filesystem::path& path, std::chrono::milliseconds timeout)
 {
-    const std::string proc = "/proc/" + std::to_string(pid_);
     const std::string wanted = path.string();
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (exited())
-            return false;
+    return wait_in_syscall(timeout, [&](std::istream& in) {
         // "257 dirfd pathname flags ...": the path is read from the child.
-        std::ifstream in(proc + "/syscall");
         long number = -1;
         std::string dirfd_hex;
         std::string path_hex;
-        if (in >> number >> dirfd_hex >> path_hex && number == SYS_openat) {
-            std::string seen(wanted.size() + 1, '\0');
-            const iovec local{seen.data(), seen.size()};
-            // An address in the child, only ever handed to the kernel.
-            // NOLINTNEXTLINE(performance-no-int-to-ptr)
-            const iovec remote{reinterpret_cast<void*>(std::stoull(path_hex, nullptr, 16)),
-                               seen.size()};
-            if (::process_vm_readv(pid_, &local, 1, &remote, 1, 0) ==
-                    static_cast<ssize_t>(seen.size()) &&
-                seen.compare(0, wanted.size(), wanted) == 0 && seen.back() == '\0')
-                return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
+        if (!(in >> number >> dirfd_hex >> path_hex) || number != SYS_openat)
+            return false;
+        std::string seen(wanted.size() + 1, '\0');
+        const iovec local{seen.data(), seen.size()};
+        // An address in the child, only ever handed to the kernel.
+        // NOLINTNEXTLINE(performance-no-int-to-ptr)
+        const iovec remote{reinterpret_cast<void*>(std::stoull(path_hex, nullptr, 16)),
+                           seen.size()};
+        return ::process_vm_readv(pid_, &local, 1, &remote, 1, 0) ==
+                   static_cast<ssize_t>(seen.size()) &&
+               seen.compare(0, wanted.size(), wanted) == 0 && seen.back() == '\0';
+    });
 }
 
 full_pipe::full_pipe()

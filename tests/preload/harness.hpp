@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <istream>
 #include <map>
 #include <optional>
 #include <string>
@@ -103,6 +105,10 @@ public:
     bool wait_opening(const std::filesystem::path& path, std::chrono::milliseconds timeout);
 
 private:
+    // Until `matches` accepts /proc/PID/syscall while the child sleeps.
+    bool wait_in_syscall(std::chrono::milliseconds timeout,
+                         const std::function<bool(std::istream& syscall)>& matches);
+
     pid_t pid_ = -1;
     std::optional<int> status_;
 };

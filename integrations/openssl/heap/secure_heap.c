@@ -75,21 +75,6 @@ PUBLIC void* CRYPTO_secure_zalloc(size_t num, const char* file, int line)
     return block;
 }
 
-PUBLIC void CRYPTO_secure_free(void* ptr, const char* file, int line)
-{
-    (void)file;
-    (void)line;
-    if (ptr == NULL)
-        return;
-    /* OpenSSL hands a pointer it did not allocate securely to the ordinary
-     * heap; free() (the shim's) finds its owner. */
-    if (secretmem_owns(ptr)) {
-        release(ptr);
-    } else {
-        free(ptr);
-    }
-}
-
 PUBLIC void CRYPTO_secure_clear_free(void* ptr, size_t num, const char* file, int line)
 {
     (void)file;
@@ -102,6 +87,13 @@ PUBLIC void CRYPTO_secure_clear_free(void* ptr, size_t num, const char* file, in
         explicit_bzero(ptr, num);
         free(ptr);
     }
+}
+
+/* OpenSSL hands a pointer it did not allocate securely to the ordinary
+ * heap; free() (the shim's) finds its owner. */
+PUBLIC void CRYPTO_secure_free(void* ptr, const char* file, int line)
+{
+    CRYPTO_secure_clear_free(ptr, 0, file, line);
 }
 
 /* Whether @ptr is in secret memory: OpenSSL's ordinary blocks are too. */
