@@ -8,7 +8,9 @@
 #
 #   libcrypto_plt.sh [LIBCRYPTO]   (default: the one the linker resolves)
 set -euo pipefail
-lib=${1:-$(ldconfig -p | awk '/libcrypto\.so\.3 .*x86-64/ { print $NF; exit }')}
+# awk reads to the end: an early exit would kill ldconfig with SIGPIPE,
+# which pipefail turns into a failure of the test.
+lib=${1:-$(ldconfig -p | awk '/libcrypto\.so\.3 .*x86-64/ && !found { print $NF; found = 1 }')}
 [[ -f $lib ]] || { echo "libcrypto_plt: no libcrypto.so.3 found" >&2; exit 1; }
 lib=$(readlink -f "$lib")
 
