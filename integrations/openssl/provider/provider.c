@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The provider's entry point and its own parameters.  Each provider
+ * instance has a child library context, so that whatever it fetches from
+ * other providers (the default provider's digests, later) comes from the
+ * configuration of the library context that loaded it.
+ */
+#include "secretmem_provider.h"
+
+#include <openssl/core_dispatch.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/params.h>
+#include <openssl/provider.h>
+
+#include <stdlib.h>
+
+#ifndef SECRETMEM_VERSION
+#error "SECRETMEM_VERSION must be defined by the build"
+#endif
+
+struct provider_ctx {
+    const OSSL_CORE_HANDLE* handle;
+    OSSL_LIB_CTX* libctx;
+};
+
+static const OSSL_PARAM* gettable_params(void* provctx)
+{
+    (void)provctx;
+    static const OSSL_PARAM table[] = {
+        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_NAME, OSSL_PARAM_UTF8_PTR, NULL, 0),
+        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_VERSION, OSSL_PARAM_UTF8_PTR, NULL, 0),
+        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_BUILDINFO, OSSL_PARAM_UTF8_PTR, NULL, 0),
+        OSSL_PARAM_DEFN(OSSL_PROV_PARAM_STATUS, OSSL_PARAM_INTEGER, NULL, 0),
+        OSSL_PARAM_END,
+    };
+    return table;
+}
+
+static int get_params(void* provctx, OSSL_PARAM params[])
+{
+    (void)provctx;
+    OSSL_PARAM* p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_NAME);
+    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "secretmem: private keys in secret memory"))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_VERSION);
+    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, SECRETMEM_VERSION))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_BUILDINFO);
+    if (p != NULL && !OSSL_PARAM_set_utf8_ptr(p, "secretmem " SECRETMEM_VERSION))
+        return 0;
+    p = OSSL_PARAM_locate(params, OSSL_PROV_PARAM_STATUS);
+    if (p != NULL && !OSSL_PARAM_set_int(p, 1))
+        return 0;
+    return 1;
+}
+
+/* No algorithms yet: every operation is left to the other providers. */
+static const OSSL_ALGORITHM* query_operation(void* provctx, int operation_id, int* no_cache)
+{
+    (void)provctx;
+    (void)operation_id;
+    *no_cache = 0;
+    return NULL;
+}
+
+static void teardown(void* provctx)
+{
+    struct provider_ctx* ctx = provctx;
+    OSSL_LIB_CTX_free(ctx->libctx);
+    free(ctx);
+}
+
+static const OSSL_DISPATCH provider_functions[] = {
+    {OSSL_FUNC_PROVIDER_TEARDOWN, (void (*)(void))teardown},
+    {OSSL_FUNC_PROVIDER_GETTABLE_PARAMS, (void (*)(void))gettable_params},
+    {OSSL_FUNC_PROVIDER_GET_PARAMS, (void (*)(void))get_params},
+    {OSSL_FUNC_PROVIDER_QUERY_OPERATION, (void (*)(void))query_operation},
+    {0, NULL},
+};
+
+int secretmem_provider_init(const OSSL_CORE_HANDLE* handle, const OSSL_DISPATCH* in,
+                            const OSSL_DISPATCH** out, void** provider_ctx)
+{
+    struct provider_ctx* ctx = calloc(1, sizeof *ctx);
+    if (ctx == NULL)
+        return 0;
+    ctx->handle = handle;
+    ctx->libctx = OSSL_LIB_CTX_new_child(handle, in);
+    if (ctx->libctx == NULL) {
+        free(ctx);
+        return 0;
+    }
+    *out = provider_functions;
+    *provider_ctx = ctx;
+    return 1;
+}
