@@ -7,6 +7,8 @@
  */
 #include "secretmem_provider.h"
 
+#include "algorithms.h"
+
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -55,13 +57,20 @@ static int get_params(void* provctx, OSSL_PARAM params[])
     return 1;
 }
 
-/* No algorithms yet: every operation is left to the other providers. */
+/* Only what needs the private key: everything else is left to the other
+ * providers (digests, ciphers, public-key operations on exported keys). */
 static const OSSL_ALGORITHM* query_operation(void* provctx, int operation_id, int* no_cache)
 {
     (void)provctx;
-    (void)operation_id;
     *no_cache = 0;
-    return NULL;
+    switch (operation_id) {
+    case OSSL_OP_KEYMGMT:
+        return secretmem_keymgmt_algorithms;
+    case OSSL_OP_SIGNATURE:
+        return secretmem_signature_algorithms;
+    default:
+        return NULL;
+    }
 }
 
 static void teardown(void* provctx)
@@ -82,6 +91,8 @@ static const OSSL_DISPATCH provider_functions[] = {
 int secretmem_provider_init(const OSSL_CORE_HANDLE* handle, const OSSL_DISPATCH* in,
                             const OSSL_DISPATCH** out, void** provider_ctx)
 {
+    if (!secretmem_algorithms_init())
+        return 0;
     struct provider_ctx* ctx = calloc(1, sizeof *ctx);
     if (ctx == NULL)
         return 0;
