@@ -8,8 +8,8 @@
  * The same provider loads as a module (secretmem.so) from openssl.cnf or
  * with `-provider-path DIR -provider secretmem`.
  *
- * Work in progress: it loads and answers its parameters; it offers no
- * algorithms yet.
+ * Work in progress: Ed25519 only (key management and signatures, the
+ * private key in secret memory and never exported); no decoder or store.
  */
 #ifndef SECRETMEM_PROVIDER_H
 #define SECRETMEM_PROVIDER_H
