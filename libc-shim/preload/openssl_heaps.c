@@ -14,17 +14,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char openssl_variable[] = "SECRETMEM_PRELOAD_OPENSSL";
-
-/* Exit status for a usage error, as for SECRETMEM_PRELOAD. */
-enum { EXIT_USAGE = 2 };
-
-static void write_text(const char* text)
-{
-    (void)!write(STDERR_FILENO, text, strlen(text));
-}
 
 static int general_heap_wanted(void)
 {
@@ -33,11 +24,9 @@ static int general_heap_wanted(void)
         return 1;
     if (strcmp(value, "secure-heap") == 0)
         return 0;
-    write_text("secretmem-preload: SECRETMEM_PRELOAD_OPENSSL is '");
-    write_text(value);
-    write_text("': set it to 'all' (OpenSSL's secure and ordinary heaps are secret; the "
-               "default) or 'secure-heap' (only its secure heap is)\n");
-    _exit(EXIT_USAGE);
+    preload_refuse_setting(openssl_variable, value,
+                           "'all' (OpenSSL's secure and ordinary heaps are secret; the default) "
+                           "or 'secure-heap' (only its secure heap is)");
 }
 
 /* The mode is read first: an unknown one exits before OpenSSL is touched. */
@@ -51,9 +40,9 @@ __attribute__((constructor)) static void redirect_openssl_heap(void)
     const enum general_heap_state state = general_heap_redirect();
     if (state == GENERAL_HEAP_REFUSED) {
         /* Never a silent downgrade: say what stays readable. */
-        write_text("secretmem-preload: warning: libcrypto allocated before the shim started, "
-                   "so OpenSSL's ordinary heap stays in glibc's: keys OpenSSL copies there as "
-                   "it decodes and encodes them are readable; its secure heap is secret\n");
+        preload_say("secretmem-preload: warning: libcrypto allocated before the shim started, "
+                    "so OpenSSL's ordinary heap stays in glibc's: keys OpenSSL copies there as "
+                    "it decodes and encodes them are readable; its secure heap is secret\n");
     }
     if (state != GENERAL_HEAP_SECRET)
         return;

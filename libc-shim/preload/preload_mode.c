@@ -15,7 +15,7 @@ enum { EXIT_USAGE = 2 };
 
 static _Atomic int cached_mode;
 
-static void write_text(const char* text)
+void preload_say(const char* text)
 {
     size_t left = strlen(text);
     while (left > 0) {
@@ -39,11 +39,9 @@ static enum preload_mode read_mode(void)
         secretmem_heap_copy_on_fork(1);
         return PRELOAD_ALL;
     }
-    write_text("secretmem-preload: SECRETMEM_PRELOAD is '");
-    write_text(value);
-    write_text("': set it to 'explicit' (only the secretmem API and OpenSSL's secure heap "
-               "are secret; the default) or 'all' (every heap allocation is secret)\n");
-    _exit(EXIT_USAGE);
+    preload_refuse_setting(mode_variable, value,
+                           "'explicit' (only the secretmem API and OpenSSL's heaps are secret; "
+                           "the default) or 'all' (every heap allocation is secret)");
 }
 
 enum preload_mode preload_mode(void)
@@ -63,14 +61,26 @@ const char* preload_mode_name(enum preload_mode mode)
 
 void preload_die(const char* message, const char* detail)
 {
-    write_text("secretmem-preload: ");
-    write_text(message);
+    preload_say("secretmem-preload: ");
+    preload_say(message);
     if (detail != NULL) {
-        write_text(": ");
-        write_text(detail);
+        preload_say(": ");
+        preload_say(detail);
     }
-    write_text("\n");
+    preload_say("\n");
     abort();
+}
+
+void preload_refuse_setting(const char* variable, const char* value, const char* choices)
+{
+    preload_say("secretmem-preload: ");
+    preload_say(variable);
+    preload_say(" is '");
+    preload_say(value);
+    preload_say("': set it to ");
+    preload_say(choices);
+    preload_say("\n");
+    _exit(EXIT_USAGE);
 }
 
 /* Read the mode as the process starts, so a bad value stops it before main. */
