@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <utility>
@@ -71,22 +70,15 @@ struct process_figures {
     static process_figures take()
     {
         process_figures f;
-        std::ifstream status("/proc/self/status");
-        std::string line;
-        while (std::getline(status, line)) {
-            std::istringstream fields(line);
-            std::string name;
-            std::int64_t kb = 0;
-            if (!(fields >> name >> kb)) {
-                continue;
-            }
-            if (name == "VmRSS:") {
-                f.rss_kb = kb;
-            } else if (name == "VmLck:") {
-                f.locked_kb = kb;
-            }
+        const auto status = bench::read_table("/proc/self/status");
+        if (const auto it = status.find("VmRSS"); it != status.end()) {
+            f.rss_kb = it->second;
+        }
+        if (const auto it = status.find("VmLck"); it != status.end()) {
+            f.locked_kb = it->second;
         }
         std::ifstream maps("/proc/self/maps");
+        std::string line;
         while (std::getline(maps, line)) {
             ++f.mappings;
         }

@@ -13,7 +13,18 @@ namespace {
 
 constexpr const char* drain_knob = "/proc/sys/vm/secret_map_pool_drain";
 
-// Lines of "name value [unit]"; a trailing ':' on the name is dropped.
+std::optional<std::int64_t> lookup(const std::map<std::string, std::int64_t>& table,
+                                   const std::string& name)
+{
+    auto it = table.find(name);
+    if (it == table.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+} // namespace
+
 std::map<std::string, std::int64_t> read_table(const char* path)
 {
     std::map<std::string, std::int64_t> table;
@@ -33,18 +44,6 @@ std::map<std::string, std::int64_t> read_table(const char* path)
     }
     return table;
 }
-
-std::optional<std::int64_t> lookup(const std::map<std::string, std::int64_t>& table,
-                                   const std::string& name)
-{
-    auto it = table.find(name);
-    if (it == table.end()) {
-        return std::nullopt;
-    }
-    return it->second;
-}
-
-} // namespace
 
 snapshot snapshot::take()
 {

@@ -13,6 +13,10 @@
 
 namespace bench {
 
+// A /proc file of "name value [unit]" lines (vmstat, meminfo, status):
+// name -> value, a trailing ':' on the name dropped.
+std::map<std::string, std::int64_t> read_table(const char* path);
+
 struct snapshot {
     std::map<std::string, std::int64_t> vmstat;  // /proc/vmstat: name value
     std::map<std::string, std::int64_t> meminfo; // /proc/meminfo: name (no colon) -> kB
