@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "keys.hpp"
 
+#include "../support/openssl_ptr.hpp"
+
 #include <cstring>
 #include <memory>
 #include <openssl/bio.h>
@@ -13,19 +15,10 @@
 namespace secretmem::preload_test {
 namespace {
 
-struct pkey_free {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct ctx_free {
-    void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct md_ctx_free {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct bn_free {
-    void operator()(BIGNUM* b) const { BN_clear_free(b); }
-};
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
+using test::bignum_ptr;
+using test::md_ctx_ptr;
+using test::pkey_ctx_ptr;
+using test::pkey_ptr;
 
 pkey_ptr read_key(const std::string& pem, bool is_private)
 {
@@ -53,7 +46,7 @@ void add_number(const EVP_PKEY* key, const char* param, const std::string& name,
     BIGNUM* raw = nullptr;
     if (EVP_PKEY_get_bn_param(key, param, &raw) != 1)
         throw std::runtime_error(std::string("no ") + param + " in the key");
-    const std::unique_ptr<BIGNUM, bn_free> bn(raw);
+    const bignum_ptr bn(raw);
     // A BIGNUM's limbs are 8 bytes: its little-endian image is padded to
     // whole limbs, while DER holds the number with no leading zeros (EC
     // scalars excepted: fixed width).
@@ -118,11 +111,11 @@ bool signature_verifies(const std::string& pem, const std::string& data,
     const auto* sig = reinterpret_cast<const unsigned char*>(signature.data());
     const auto* msg = reinterpret_cast<const unsigned char*>(data.data());
     if (raw) {
-        const std::unique_ptr<EVP_MD_CTX, md_ctx_free> md(EVP_MD_CTX_new());
+        const md_ctx_ptr md(EVP_MD_CTX_new());
         return md && EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
                EVP_DigestVerify(md.get(), sig, signature.size(), msg, data.size()) == 1;
     }
-    const std::unique_ptr<EVP_PKEY_CTX, ctx_free> ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+    const pkey_ctx_ptr ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
     return ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
            EVP_PKEY_verify(ctx.get(), sig, signature.size(), msg, data.size()) == 1;
 }
@@ -131,7 +124,7 @@ std::string derive(const std::string& pem, const std::string& peer_pem)
 {
     const pkey_ptr key = read_key(pem, true);
     const pkey_ptr peer = read_key(peer_pem, false);
-    const std::unique_ptr<EVP_PKEY_CTX, ctx_free> ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+    const pkey_ctx_ptr ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
     std::size_t size = 0;
     if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
         EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||

@@ -3,6 +3,8 @@
 // links libsecretmem-provider would add it, in a library context of its own.
 #include <secretmem_provider.h>
 
+#include "../support/openssl_ptr.hpp"
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -20,13 +22,14 @@
 
 namespace {
 
-struct libctx_free {
-    void operator()(OSSL_LIB_CTX* c) const { OSSL_LIB_CTX_free(c); }
-};
+using secretmem::test::libctx_ptr;
+using secretmem::test::md_ctx_ptr;
+using secretmem::test::pkey_ctx_ptr;
+using secretmem::test::pkey_ptr;
 
 TEST(Provider, LoadsBuiltInAndAnswersItsParameters)
 {
-    const std::unique_ptr<OSSL_LIB_CTX, libctx_free> libctx(OSSL_LIB_CTX_new());
+    const libctx_ptr libctx(OSSL_LIB_CTX_new());
     ASSERT_NE(libctx, nullptr);
     ASSERT_EQ(OSSL_PROVIDER_add_builtin(libctx.get(), "secretmem", secretmem_provider_init), 1);
     OSSL_PROVIDER* provider = OSSL_PROVIDER_load(libctx.get(), "secretmem");
@@ -54,17 +57,6 @@ TEST(Provider, LoadsBuiltInAndAnswersItsParameters)
 } // namespace
 
 namespace {
-
-struct pkey_free {
-    void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct md_ctx_free {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct pkey_ctx_free {
-    void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
 
 std::vector<unsigned char> bytes(std::string_view text)
 {
@@ -100,7 +92,7 @@ protected:
 
     [[nodiscard]] std::vector<unsigned char> sign(EVP_PKEY* key) const
     {
-        const std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
+        const md_ctx_ptr ctx(EVP_MD_CTX_new());
         std::vector<unsigned char> sig(64);
         std::size_t length = sig.size();
         if (!ctx ||
@@ -121,7 +113,7 @@ protected:
             return false;
         const pkey_ptr copy(EVP_PKEY_new_raw_public_key_ex(
             libctx_.get(), "ED25519", "provider=default", pub.data(), pub.size()));
-        const std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx(EVP_MD_CTX_new());
+        const md_ctx_ptr ctx(EVP_MD_CTX_new());
         return copy && ctx &&
                EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, libctx_.get(), nullptr,
                                        copy.get(), nullptr) == 1 &&
@@ -129,7 +121,7 @@ protected:
                                 message_.size()) == 1;
     }
 
-    std::unique_ptr<OSSL_LIB_CTX, libctx_free> libctx_{OSSL_LIB_CTX_new()};
+    libctx_ptr libctx_{OSSL_LIB_CTX_new()};
     OSSL_PROVIDER* secretmem_ = nullptr;
     OSSL_PROVIDER* default_ = nullptr;
     std::vector<unsigned char> message_ =
@@ -195,7 +187,7 @@ TEST_F(Ed25519, ImportedSeedSignsAsTheDefaultProviderDoes)
     ASSERT_EQ(EVP_PKEY_get_raw_private_key(reference.get(), seed.data(), &seed_length), 1);
     ASSERT_EQ(EVP_PKEY_get_raw_public_key(reference.get(), pub.data(), &pub_length), 1);
 
-    const std::unique_ptr<EVP_PKEY_CTX, pkey_ctx_free> ctx(
+    const pkey_ctx_ptr ctx(
         EVP_PKEY_CTX_new_from_name(libctx_.get(), "ED25519", "provider=secretmem"));
     ASSERT_NE(ctx, nullptr);
     ASSERT_EQ(EVP_PKEY_fromdata_init(ctx.get()), 1);

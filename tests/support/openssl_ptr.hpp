@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+// OpenSSL objects owned by unique_ptr, each freed by its own free function,
+// for the tests that drive libcrypto (the preload's key checks, the
+// provider).  BIGNUMs are cleared: tests hold private numbers in them.
+#pragma once
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <memory>
+
+namespace secretmem::test {
+
+template <typename T, void (*Free)(T*)>
+struct openssl_free {
+    void operator()(T* object) const { Free(object); }
+};
+
+using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_free<EVP_PKEY, EVP_PKEY_free>>;
+using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, openssl_free<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
+using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, openssl_free<EVP_MD_CTX, EVP_MD_CTX_free>>;
+using bignum_ptr = std::unique_ptr<BIGNUM, openssl_free<BIGNUM, BN_clear_free>>;
+using libctx_ptr = std::unique_ptr<OSSL_LIB_CTX, openssl_free<OSSL_LIB_CTX, OSSL_LIB_CTX_free>>;
+
+} // namespace secretmem::test
