@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <string_view>
 
 namespace secretmem::provider {
@@ -17,26 +18,32 @@ static_assert(secret_size == ed25519_key::seed_size + ed25519_key::public_size);
 
 } // namespace
 
-ed25519_key ed25519_key::generate()
+// A key whose secret half `derive` writes into a fresh region, with the
+// public key beside it; the write window is closed before the key moves.
+template <typename Derive>
+ed25519_key ed25519_key::make(Derive&& derive)
 {
     ed25519_key key;
     key.secret_ = region::allocate(secret_size);
-    auto w = key.secret_.write();
-    auto* sk = reinterpret_cast<unsigned char*>(w.data());
-    if (crypto_sign_ed25519_keypair(key.public_.data(), sk) != 0)
-        throw std::runtime_error("crypto_sign_ed25519_keypair failed");
+    {
+        auto w = key.secret_.write();
+        if (derive(key.public_.data(), reinterpret_cast<unsigned char*>(w.data())) != 0)
+            throw std::runtime_error("libsodium could not make an Ed25519 key");
+    }
     return key;
+}
+
+ed25519_key ed25519_key::generate()
+{
+    return make(
+        [](unsigned char* pk, unsigned char* sk) { return crypto_sign_ed25519_keypair(pk, sk); });
 }
 
 ed25519_key ed25519_key::from_seed(std::span<const unsigned char, seed_size> seed)
 {
-    ed25519_key key;
-    key.secret_ = region::allocate(secret_size);
-    auto w = key.secret_.write();
-    auto* sk = reinterpret_cast<unsigned char*>(w.data());
-    if (crypto_sign_ed25519_seed_keypair(key.public_.data(), sk, seed.data()) != 0)
-        throw std::runtime_error("crypto_sign_ed25519_seed_keypair failed");
-    return key;
+    return make([seed](unsigned char* pk, unsigned char* sk) {
+        return crypto_sign_ed25519_seed_keypair(pk, sk, seed.data());
+    });
 }
 
 ed25519_key ed25519_key::from_public(std::span<const unsigned char, public_size> public_key)

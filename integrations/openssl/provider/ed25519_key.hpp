@@ -45,6 +45,8 @@ public:
 
 private:
     ed25519_key() = default;
+    template <typename Derive>
+    static ed25519_key make(Derive&& derive);
 
     region secret_; // libsodium's 64-byte secret key: seed || public key
     std::array<unsigned char, public_size> public_{};
