@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "keys.hpp"
 
-#include "../support/openssl_ptr.hpp"
+#include <openssl_ptr.hpp>
 
 #include <cstring>
 #include <memory>
@@ -15,10 +15,10 @@
 namespace secretmem::preload_test {
 namespace {
 
-using test::bignum_ptr;
-using test::md_ctx_ptr;
-using test::pkey_ctx_ptr;
-using test::pkey_ptr;
+using openssl::bignum_ptr;
+using openssl::md_ctx_ptr;
+using openssl::pkey_ctx_ptr;
+using openssl::pkey_ptr;
 
 pkey_ptr read_key(const std::string& pem, bool is_private)
 {

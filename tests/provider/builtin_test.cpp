@@ -1,15 +1,20 @@
 // SPDX-License-Identifier: MIT
 // The provider added built in (OSSL_PROVIDER_add_builtin), as a program that
 // links libsecretmem-provider would add it, in a library context of its own.
+#include "fixture.hpp"
+
 #include <secretmem_provider.h>
 
-#include "../support/openssl_ptr.hpp"
+#include <openssl_ptr.hpp>
 
+#include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/pem.h>
 #include <openssl/provider.h>
+#include <openssl/store.h>
 
 #include <gtest/gtest.h>
 
@@ -18,14 +23,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unistd.h>
 #include <vector>
 
 namespace {
 
-using secretmem::test::libctx_ptr;
-using secretmem::test::md_ctx_ptr;
-using secretmem::test::pkey_ctx_ptr;
-using secretmem::test::pkey_ptr;
+using secretmem::openssl::libctx_ptr;
+using secretmem::openssl::md_ctx_ptr;
+using secretmem::openssl::pkey_ctx_ptr;
+using secretmem::openssl::pkey_ptr;
 
 TEST(Provider, LoadsBuiltInAndAnswersItsParameters)
 {
@@ -58,97 +64,38 @@ TEST(Provider, LoadsBuiltInAndAnswersItsParameters)
 
 namespace {
 
-std::vector<unsigned char> bytes(std::string_view text)
-{
-    return {text.begin(), text.end()};
-}
+using secretmem::provider_test::backend_of;
+using secretmem::provider_test::drain_errors;
+using secretmem::provider_test::expect_secret_backend;
+using secretmem::provider_test::provider_of;
+using secretmem::provider_test::ProviderTest;
 
-// A library context with the secretmem provider built in and the default
-// provider beside it, as an application's openssl.cnf would set it up.
-class Ed25519 : public testing::Test {
+// Ed25519 keys are held in any process: libsodium signs in SDK regions.
+class Ed25519 : public ProviderTest {
 protected:
-    void SetUp() override
-    {
-        ASSERT_NE(libctx_, nullptr);
-        ASSERT_EQ(OSSL_PROVIDER_add_builtin(libctx_.get(), "secretmem", secretmem_provider_init),
-                  1);
-        secretmem_ = OSSL_PROVIDER_load(libctx_.get(), "secretmem");
-        default_ = OSSL_PROVIDER_load(libctx_.get(), "default");
-        ASSERT_NE(secretmem_, nullptr);
-        ASSERT_NE(default_, nullptr);
-    }
-    void TearDown() override
-    {
-        if (secretmem_ != nullptr)
-            OSSL_PROVIDER_unload(secretmem_);
-        if (default_ != nullptr)
-            OSSL_PROVIDER_unload(default_);
-    }
-
     [[nodiscard]] pkey_ptr generate(const char* propq) const
     {
-        return pkey_ptr(EVP_PKEY_Q_keygen(libctx_.get(), propq, "ED25519"));
+        return ProviderTest::generate("ED25519", propq);
     }
-
     [[nodiscard]] std::vector<unsigned char> sign(EVP_PKEY* key) const
     {
-        const md_ctx_ptr ctx(EVP_MD_CTX_new());
-        std::vector<unsigned char> sig(64);
-        std::size_t length = sig.size();
-        if (!ctx ||
-            EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, libctx_.get(), nullptr, key,
-                                  nullptr) != 1 ||
-            EVP_DigestSign(ctx.get(), sig.data(), &length, message_.data(), message_.size()) != 1)
-            return {};
-        sig.resize(length);
-        return sig;
+        return ProviderTest::sign(key, nullptr);
     }
-
     // The default provider's verdict, on a public-only copy of `key`.
     [[nodiscard]] bool verifies(EVP_PKEY* key, const std::vector<unsigned char>& sig) const
     {
-        std::array<unsigned char, 32> pub{};
-        std::size_t length = pub.size();
-        if (EVP_PKEY_get_raw_public_key(key, pub.data(), &length) != 1 || length != pub.size())
-            return false;
-        const pkey_ptr copy(EVP_PKEY_new_raw_public_key_ex(
-            libctx_.get(), "ED25519", "provider=default", pub.data(), pub.size()));
-        const md_ctx_ptr ctx(EVP_MD_CTX_new());
-        return copy && ctx &&
-               EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, libctx_.get(), nullptr,
-                                       copy.get(), nullptr) == 1 &&
-               EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), message_.data(),
-                                message_.size()) == 1;
+        const pkey_ptr copy = public_copy(key);
+        return copy && provider_of(copy.get()) == "default" &&
+               ProviderTest::verifies(copy.get(), nullptr, sig);
     }
-
-    libctx_ptr libctx_{OSSL_LIB_CTX_new()};
-    OSSL_PROVIDER* secretmem_ = nullptr;
-    OSSL_PROVIDER* default_ = nullptr;
-    std::vector<unsigned char> message_ =
-        bytes("a message signed with a key the kernel's direct map never saw");
 };
-
-std::string backend_of(EVP_PKEY* key)
-{
-    char name[32] = "";
-    std::size_t length = 0;
-    if (EVP_PKEY_get_utf8_string_param(key, "secretmem-backend", name, sizeof name, &length) != 1)
-        return "(none)";
-    return name;
-}
 
 TEST_F(Ed25519, GeneratedKeyLivesInSecretMemoryAndSigns)
 {
     const pkey_ptr key = generate("provider=secretmem");
     ASSERT_NE(key, nullptr) << "no Ed25519 key from the secretmem provider";
-    EXPECT_STREQ(OSSL_PROVIDER_get0_name(EVP_PKEY_get0_provider(key.get())), "secretmem");
-    const std::string backend = backend_of(key.get());
-    const char* require = std::getenv("SECRETMEM_REQUIRE_NATIVE");
-    if (require != nullptr && std::string(require) == "1") {
-        EXPECT_EQ(backend, "native");
-    } else {
-        EXPECT_TRUE(backend == "native" || backend == "fd") << backend;
-    }
+    EXPECT_EQ(provider_of(key.get()), "secretmem");
+    expect_secret_backend(backend_of(key.get()));
     EXPECT_EQ(EVP_PKEY_get_bits(key.get()), 253);
     EXPECT_EQ(EVP_PKEY_get_size(key.get()), 64);
 
@@ -187,8 +134,7 @@ TEST_F(Ed25519, ImportedSeedSignsAsTheDefaultProviderDoes)
     ASSERT_EQ(EVP_PKEY_get_raw_private_key(reference.get(), seed.data(), &seed_length), 1);
     ASSERT_EQ(EVP_PKEY_get_raw_public_key(reference.get(), pub.data(), &pub_length), 1);
 
-    const pkey_ctx_ptr ctx(
-        EVP_PKEY_CTX_new_from_name(libctx_.get(), "ED25519", "provider=secretmem"));
+    const pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_name(libctx(), "ED25519", "provider=secretmem"));
     ASSERT_NE(ctx, nullptr);
     ASSERT_EQ(EVP_PKEY_fromdata_init(ctx.get()), 1);
     OSSL_PARAM params[] = {
@@ -200,13 +146,90 @@ TEST_F(Ed25519, ImportedSeedSignsAsTheDefaultProviderDoes)
     ASSERT_EQ(EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params), 1);
     OPENSSL_cleanse(seed.data(), seed.size());
     const pkey_ptr imported(raw);
-    EXPECT_STREQ(OSSL_PROVIDER_get0_name(EVP_PKEY_get0_provider(imported.get())), "secretmem");
+    EXPECT_EQ(provider_of(imported.get()), "secretmem");
 
     const std::vector<unsigned char> ours = sign(imported.get());
     const std::vector<unsigned char> theirs = sign(reference.get());
     ASSERT_EQ(ours.size(), 64U);
     EXPECT_EQ(ours, theirs);
     EXPECT_EQ(EVP_PKEY_eq(imported.get(), reference.get()), 1);
+}
+
+} // namespace
+
+namespace {
+
+// Where OpenSSL's heap is ordinary memory (no preload), keys whose math is
+// the default provider's cannot be held: the provider does not offer them,
+// and its store says why and what to do.
+class OrdinaryHeap : public secretmem::provider_test::ProviderTest {
+protected:
+    void SetUp() override
+    {
+        ProviderTest::SetUp();
+        OSSL_PROVIDER* p = OSSL_PROVIDER_load(libctx(), "secretmem");
+        ASSERT_NE(p, nullptr);
+        const char* heap = nullptr;
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_ptr("secretmem-openssl-heap", const_cast<char**>(&heap), 0),
+            OSSL_PARAM_construct_end(),
+        };
+        ASSERT_EQ(OSSL_PROVIDER_get_params(p, params), 1);
+        ASSERT_NE(heap, nullptr);
+        heap_ = heap;
+        OSSL_PROVIDER_unload(p);
+    }
+    std::string heap_;
+};
+
+TEST_F(OrdinaryHeap, ProviderSaysSo)
+{
+    EXPECT_EQ(heap_, "ordinary");
+}
+
+TEST_F(OrdinaryHeap, EcRsaAndX25519AreLeftToTheDefaultProvider)
+{
+    for (const char* type : {"EC", "RSA", "X25519"}) {
+        EXPECT_EQ(generate(type, "provider=secretmem"), nullptr) << type;
+        (void)drain_errors();
+        const pkey_ptr key =
+            generate(type, nullptr,
+                     std::string_view(type) == "EC"
+                         ? std::vector<OSSL_PARAM>{OSSL_PARAM_construct_utf8_string(
+                               OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>("P-256"), 0)}
+                         : std::vector<OSSL_PARAM>{});
+        ASSERT_NE(key, nullptr) << type << ": " << drain_errors();
+        EXPECT_EQ(provider_of(key.get()), "default") << type;
+    }
+}
+
+TEST_F(OrdinaryHeap, StoreRefusesWithTheReason)
+{
+    const pkey_ptr key = generate("EC", "provider=default",
+                                  {OSSL_PARAM_construct_utf8_string(
+                                      OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>("P-256"), 0)});
+    ASSERT_NE(key, nullptr);
+    char path[] = "/tmp/secretmem-provider-XXXXXX";
+    const int fd = ::mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ::close(fd);
+    BIO* out = BIO_new_file(path, "w");
+    ASSERT_NE(out, nullptr);
+    ASSERT_EQ(PEM_write_bio_PrivateKey(out, key.get(), nullptr, nullptr, 0, nullptr, nullptr), 1);
+    BIO_free(out);
+    OSSL_STORE_CTX* store =
+        OSSL_STORE_open_ex((std::string("secretmem:") + path).c_str(), libctx(), nullptr, nullptr,
+                           nullptr, nullptr, nullptr, nullptr);
+    ASSERT_NE(store, nullptr) << drain_errors();
+    OSSL_STORE_INFO* info = OSSL_STORE_load(store);
+    EXPECT_EQ(info, nullptr);
+    OSSL_STORE_INFO_free(info);
+    OSSL_STORE_close(store);
+    ::unlink(path);
+    const std::string errors = drain_errors();
+    EXPECT_NE(errors.find("OpenSSL's heap is not secret memory in this process"), std::string::npos)
+        << errors;
+    EXPECT_NE(errors.find("libsecretmem-preload.so"), std::string::npos) << errors;
 }
 
 } // namespace

@@ -9,8 +9,13 @@
 extern "C" {
 #endif
 
-extern const OSSL_ALGORITHM secretmem_keymgmt_algorithms[];
-extern const OSSL_ALGORITHM secretmem_signature_algorithms[];
+/*
+ * The algorithms of @operation_id (OSSL_OP_*).  Ed25519 and the store are
+ * always offered; EC, RSA and X25519 only when @openssl_heap_secret, since
+ * their math keeps the key in OpenSSL's heap: elsewhere libcrypto then
+ * uses the other providers for them, as if secretmem were not loaded.
+ */
+const OSSL_ALGORITHM* secretmem_algorithms(int operation_id, int openssl_heap_secret);
 
 /* Once per provider instance: the crypto library the keys are used with. */
 int secretmem_algorithms_init(void);

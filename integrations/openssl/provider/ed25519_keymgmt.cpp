@@ -4,6 +4,7 @@
 // what makes OpenSSL run every signature with such a key here.
 #include "algorithms.h"
 #include "dispatch.hpp"
+#include "dispatch_tables.hpp"
 #include "ed25519_key.hpp"
 
 #include <openssl/core_dispatch.h>
@@ -40,6 +41,18 @@ void* new_key(void* /*provctx*/)
 void free_key(void* keydata)
 {
     take_back<key_object>(keydata);
+}
+
+// A key the store made (store.cpp): this keymgmt takes it over.
+void* load(const void* reference, std::size_t size)
+{
+    // The reference is the object's address (store.cpp).
+    if (reference == nullptr || size != sizeof(void*))
+        return nullptr;
+    auto** slot = static_cast<key_object**>(const_cast<void*>(reference));
+    key_object* loaded = *slot;
+    *slot = nullptr;
+    return loaded;
 }
 
 int has(const void* keydata, int selection)
@@ -228,9 +241,12 @@ void gen_cleanup(void* genctx)
     take_back<gen_ctx>(genctx);
 }
 
-const OSSL_DISPATCH ed25519_keymgmt[] = {
+} // namespace
+
+const OSSL_DISPATCH ed25519_keymgmt_functions[] = {
     {OSSL_FUNC_KEYMGMT_NEW, dispatch_fn(new_key)},
     {OSSL_FUNC_KEYMGMT_FREE, dispatch_fn(free_key)},
+    {OSSL_FUNC_KEYMGMT_LOAD, dispatch_fn(load)},
     {OSSL_FUNC_KEYMGMT_HAS, dispatch_fn(has)},
     {OSSL_FUNC_KEYMGMT_MATCH, dispatch_fn(match)},
     {OSSL_FUNC_KEYMGMT_IMPORT, dispatch_fn(import_key)},
@@ -247,15 +263,4 @@ const OSSL_DISPATCH ed25519_keymgmt[] = {
     {0, nullptr},
 };
 
-} // namespace
 } // namespace secretmem::provider
-
-extern "C" {
-
-const OSSL_ALGORITHM secretmem_keymgmt_algorithms[] = {
-    {"ED25519:1.3.101.112", "provider=secretmem", secretmem::provider::ed25519_keymgmt,
-     "Ed25519 keys in secret memory"},
-    {nullptr, nullptr, nullptr, nullptr},
-};
-
-} // extern "C"

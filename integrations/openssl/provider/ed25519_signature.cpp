@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Ed25519 signatures with a key in secret memory (libsodium, in place), and
 // their verification, which needs only the public key.
-#include "algorithms.h"
 #include "dispatch.hpp"
+#include "dispatch_tables.hpp"
 #include "ed25519_key.hpp"
 
 #include <openssl/core_dispatch.h>
@@ -88,7 +88,9 @@ int digest_verify(void* ctx, const unsigned char* sig, std::size_t siglen, const
     return crypto_sign_ed25519_verify_detached(sig, tbs, tbslen, pub.data()) == 0 ? 1 : 0;
 }
 
-const OSSL_DISPATCH ed25519_signature[] = {
+} // namespace
+
+const OSSL_DISPATCH ed25519_signature_functions[] = {
     {OSSL_FUNC_SIGNATURE_NEWCTX, dispatch_fn(new_ctx)},
     {OSSL_FUNC_SIGNATURE_FREECTX, dispatch_fn(free_ctx)},
     {OSSL_FUNC_SIGNATURE_DUPCTX, dispatch_fn(dup_ctx)},
@@ -99,20 +101,4 @@ const OSSL_DISPATCH ed25519_signature[] = {
     {0, nullptr},
 };
 
-} // namespace
 } // namespace secretmem::provider
-
-extern "C" {
-
-const OSSL_ALGORITHM secretmem_signature_algorithms[] = {
-    {"ED25519:1.3.101.112", "provider=secretmem", secretmem::provider::ed25519_signature,
-     "Ed25519 with the key in secret memory"},
-    {nullptr, nullptr, nullptr, nullptr},
-};
-
-int secretmem_algorithms_init(void)
-{
-    return sodium_init() >= 0 ? 1 : 0;
-}
-
-} // extern "C"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // OpenSSL objects owned by unique_ptr, each freed by its own free function,
-// for the tests that drive libcrypto (the preload's key checks, the
-// provider).  BIGNUMs are cleared: tests hold private numbers in them.
+// for the provider and the tests that drive libcrypto.  BIGNUMs are
+// cleared: they may hold private numbers.
 #pragma once
 
 #include <openssl/bn.h>
@@ -10,7 +10,7 @@
 
 #include <memory>
 
-namespace secretmem::test {
+namespace secretmem::openssl {
 
 template <typename T, void (*Free)(T*)>
 struct openssl_free {
@@ -21,6 +21,9 @@ using pkey_ptr = std::unique_ptr<EVP_PKEY, openssl_free<EVP_PKEY, EVP_PKEY_free>
 using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, openssl_free<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
 using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, openssl_free<EVP_MD_CTX, EVP_MD_CTX_free>>;
 using bignum_ptr = std::unique_ptr<BIGNUM, openssl_free<BIGNUM, BN_clear_free>>;
+using signature_ptr =
+    std::unique_ptr<EVP_SIGNATURE, openssl_free<EVP_SIGNATURE, EVP_SIGNATURE_free>>;
+using keyexch_ptr = std::unique_ptr<EVP_KEYEXCH, openssl_free<EVP_KEYEXCH, EVP_KEYEXCH_free>>;
 using libctx_ptr = std::unique_ptr<OSSL_LIB_CTX, openssl_free<OSSL_LIB_CTX, OSSL_LIB_CTX_free>>;
 
-} // namespace secretmem::test
+} // namespace secretmem::openssl

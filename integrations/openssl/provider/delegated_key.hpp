@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// A key whose math another provider (default, or fips) does, held in that
+// provider's own key object.  That object, and every copy libcrypto makes
+// of the key while decoding and using it, is in OpenSSL's heap: so such a
+// key is accepted only where that heap is secret memory
+// (openssl_heap_probe.h), and its private half never leaves through this
+// provider (no private export, no private parameters).
+#pragma once
+
+#include "provider_ctx.h"
+
+#include <openssl_ptr.hpp>
+
+#include <openssl/core_dispatch.h>
+#include <openssl/evp.h>
+
+namespace secretmem::provider {
+
+// One key type whose math is delegated.
+struct delegated_algorithm {
+    const char* name;           // OpenSSL's key type: "EC", "RSA", "X25519"
+    const char* signature_name; // its signature algorithm, or nullptr
+    const char* keyexch_name;   // its key exchange, or nullptr
+    // Whether a private key of this type is one secretmem holds (curve,
+    // size).  Public keys (a peer's, a certificate's) are not limited.
+    bool (*accepts)(const EVP_PKEY* key);
+    // The keymgmt's import and export types, public and key pair.
+    const OSSL_PARAM* public_params;
+    const OSSL_PARAM* keypair_params;
+};
+
+// The key parameters anyone may read or set: public ones only.
+extern const OSSL_PARAM delegated_gettable_params[];
+extern const OSSL_PARAM delegated_settable_params[];
+
+extern const delegated_algorithm ec_algorithm;
+extern const delegated_algorithm rsa_algorithm;
+extern const delegated_algorithm x25519_algorithm;
+
+// The keymgmt's keydata and the operations' provkey.
+struct delegated_key {
+    const secretmem_provider_ctx* provctx;
+    const delegated_algorithm* algorithm;
+    openssl::pkey_ptr pkey{}; // the delegate's key; null until generated or imported
+    int contents = 0;         // OSSL_KEYMGMT_SELECT_* bits the key holds
+
+    [[nodiscard]] bool has_private() const noexcept
+    {
+        return (contents & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0;
+    }
+};
+
+// Whether `provctx` may hold a private key of this kind; when not, an entry
+// on the error queue says why and what to do.
+[[nodiscard]] bool may_hold_private_key(const secretmem_provider_ctx* provctx,
+                                        const delegated_algorithm& algorithm);
+
+// Whether a new key fits what `algorithm` accepts; when not, the error
+// queue says so.
+[[nodiscard]] bool accept(const delegated_key& key);
+
+} // namespace secretmem::provider

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include "key_file.hpp"
+
+#include <secretmem/error.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace secretmem::provider {
+namespace {
+
+struct fd_closer {
+    int fd;
+    explicit fd_closer(int f) : fd(f) {}
+    fd_closer(const fd_closer&) = delete;
+    fd_closer& operator=(const fd_closer&) = delete;
+    fd_closer(fd_closer&&) = delete;
+    fd_closer& operator=(fd_closer&&) = delete;
+    ~fd_closer()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
+};
+
+key_file failure(const std::string& path, const std::string& what)
+{
+    key_file f;
+    f.error = path + ": " + what;
+    return f;
+}
+
+} // namespace
+
+key_file read_key_file(const std::string& path)
+{
+    const fd_closer file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (file.fd < 0)
+        return failure(path, std::strerror(errno));
+    struct stat st {};
+    if (::fstat(file.fd, &st) != 0)
+        return failure(path, std::strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return failure(path, "not a regular file");
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (size == 0)
+        return failure(path, "the file is empty");
+    if (size > max_key_file_size)
+        return failure(path, "larger than 1 MiB: not a key file");
+
+    key_file f;
+    try {
+        f.contents = region::allocate(size);
+    } catch (const error& e) {
+        f = failure(path, e.what());
+        f.no_secret_memory = true;
+        return f;
+    }
+    std::size_t done = 0;
+    {
+        auto w = f.contents.write();
+        while (done < size) {
+            const ssize_t n = ::read(file.fd, w.data() + done, size - done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            done += static_cast<std::size_t>(n);
+        }
+    }
+    if (done != size)
+        return failure(path, "the file changed while it was read");
+    f.size = size;
+    return f;
+}
+
+} // namespace secretmem::provider
