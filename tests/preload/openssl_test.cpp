@@ -14,6 +14,7 @@
 //    before the operation, waiting to open its output (-out), a FIFO;
 //  - pkeyutl after the private-key operation, writing its result to a full
 //    pipe.
+#include "frozen_run.hpp"
 #include "harness.hpp"
 #include "keys.hpp"
 #include "memscan.hpp"
@@ -39,7 +40,6 @@ namespace {
 // Generous: under TCG in the VM openssl runs tens of times slower.  The
 // waits end as soon as openssl blocks.
 constexpr std::chrono::seconds patience{180};
-constexpr std::size_t partial_width = 16;
 
 enum class operation { sign, sign_raw, derive };
 
@@ -52,95 +52,6 @@ struct algorithm {
 std::ostream& operator<<(std::ostream& out, const algorithm& a)
 {
     return out << a.name;
-}
-
-// What one frozen run left in memory, and whether it did its job.
-struct frozen_run {
-    std::string label;
-    std::vector<pt::secret_part> parts;
-    ms::scan_result scan;
-    std::vector<ms::hit> hits;
-    std::vector<ms::partial> partials;
-    int status = 0;
-    std::string stderr_text;
-    std::string output_problem; // empty when openssl's output checked out
-};
-
-bool is_vdso_like(const ms::mapping& m)
-{
-    return m.name == "[vvar]" || m.name == "[vvar_vclock]" || m.name == "[vsyscall]";
-}
-
-std::size_t unreadable_outside_vdso(const ms::scan_result& r)
-{
-    std::size_t pages = 0;
-    for (const ms::mapping_result& m : r.mappings) {
-        if (!is_vdso_like(m.map))
-            pages += m.pages_failed;
-    }
-    return pages;
-}
-
-// Up to `before` bytes in front of `address` from the kept pages: a DER
-// header there (04 20: an octet string of 32 bytes) names the structure.
-std::string bytes_before(const ms::scan_result& r, std::uintptr_t address, std::size_t before)
-{
-    for (const ms::segment& s : r.segments) {
-        if (s.address <= address && address < s.address + s.data.size()) {
-            const std::size_t at = address - s.address;
-            const std::size_t from = at > before ? at - before : 0;
-            return ms::to_hex(std::span<const std::byte>(s.data).subspan(from, at - from));
-        }
-    }
-    return "?";
-}
-
-std::string describe_hits(const frozen_run& run)
-{
-    std::ostringstream out;
-    for (const ms::hit& h : run.hits) {
-        out << "  " << run.parts[h.needle].name << " at 0x" << std::hex << h.address << std::dec
-            << ": " << ms::describe(run.scan.mappings[h.mapping].map, h.address)
-            << "; the 24 bytes before: " << bytes_before(run.scan, h.address, 24) << "\n";
-    }
-    for (const ms::partial& p : run.partials) {
-        out << "  partial: bytes " << p.offset << "-" << p.offset + p.length << " of "
-            << run.parts[p.needle].name << " at 0x" << std::hex << p.address << std::dec << ": "
-            << ms::describe(run.scan.mappings[p.mapping].map, p.address) << "\n";
-    }
-    return out.str();
-}
-
-// One line per run in the test log: what the scan measured.
-void log_scan(const frozen_run& run)
-{
-    std::size_t bytes = 0;
-    for (const ms::segment& s : run.scan.segments)
-        bytes += s.data.size();
-    std::cout << "[" << run.label << "] scanned " << run.scan.mappings.size()
-              << " readable mappings: " << run.scan.pages_read() << " pages read (" << bytes / 1024
-              << " KiB), " << run.scan.pages_failed() << " unreadable ("
-              << unreadable_outside_vdso(run.scan) << " outside [vvar]); " << run.hits.size()
-              << " copies of key material, " << run.partials.size() << " partial copies of "
-              << partial_width << "+ bytes\n"
-              << describe_hits(run);
-    if (const auto r = pt::find_report(run.stderr_text))
-        std::cout << "[" << run.label << "] " << r->line << "\n";
-    std::cout.flush();
-}
-
-ms::options keep_pages()
-{
-    ms::options o;
-    o.keep = true;
-    return o;
-}
-
-void search(frozen_run& run)
-{
-    const std::vector<ms::bytes> needles = pt::needles(run.parts);
-    run.hits = run.scan.search(needles);
-    run.partials = run.scan.partials(needles, partial_width);
 }
 
 class OpenSSLKey : public testing::TestWithParam<algorithm> {
@@ -224,9 +135,9 @@ protected:
                    : "the signature does not verify";
     }
 
-    frozen_run genpkey(bool preload)
+    pt::frozen_run genpkey(bool preload)
     {
-        frozen_run run;
+        pt::frozen_run run;
         run.label = std::string("genpkey ") + GetParam().name + (preload ? " preload" : " control");
         std::vector<std::string> argv{stdbuf_, "-o0", openssl_, "genpkey"};
         argv.insert(argv.end(), GetParam().genpkey.begin(), GetParam().genpkey.end());
@@ -241,7 +152,7 @@ protected:
             return run;
         }
         // The key is only known once it is written: keep the pages, search later.
-        run.scan = ms::scan(c.pid(), {}, keep_pages());
+        run.scan = ms::scan(c.pid(), {}, pt::keep_pages());
         const std::string pem = out.drain();
         run.status = c.wait();
         run.stderr_text = pt::read_text(dir_ / "stderr");
@@ -251,13 +162,13 @@ protected:
             run.output_problem = e.what();
             return run;
         }
-        search(run);
+        pt::search(run);
         return run;
     }
 
-    frozen_run pkeyutl_holding_key(bool preload)
+    pt::frozen_run pkeyutl_holding_key(bool preload)
     {
-        frozen_run run;
+        pt::frozen_run run;
         run.label = std::string("pkeyutl holding key ") + GetParam().name +
                     (preload ? " preload" : " control");
         run.parts = pt::secret_parts(pem_);
@@ -279,18 +190,18 @@ protected:
                           << "): " << pt::read_text(dir_ / "stderr");
             return run;
         }
-        run.scan = ms::scan(c.pid(), {}, keep_pages());
+        run.scan = ms::scan(c.pid(), {}, pt::keep_pages());
         const std::string output = pt::read_text(fifo);
         run.status = c.wait();
         run.stderr_text = pt::read_text(dir_ / "stderr");
         run.output_problem = check_pkeyutl_output(output);
-        search(run);
+        pt::search(run);
         return run;
     }
 
-    frozen_run pkeyutl_after_operation(bool preload)
+    pt::frozen_run pkeyutl_after_operation(bool preload)
     {
-        frozen_run run;
+        pt::frozen_run run;
         run.label = std::string("pkeyutl after ") +
                     (GetParam().op == operation::derive ? "derive " : "sign ") + GetParam().name +
                     (preload ? " preload" : " control");
@@ -311,59 +222,13 @@ protected:
                           << "): " << pt::read_text(dir_ / "stderr");
             return run;
         }
-        run.scan = ms::scan(c.pid(), {}, keep_pages());
+        run.scan = ms::scan(c.pid(), {}, pt::keep_pages());
         const std::string output = out.drain();
         run.status = c.wait();
         run.stderr_text = pt::read_text(dir_ / "stderr");
         run.output_problem = check_pkeyutl_output(output);
-        search(run);
+        pt::search(run);
         return run;
-    }
-
-    // Without the preload the key is in ordinary memory: every secret number
-    // must be found, in one byte order or the other.
-    static void expect_found(const frozen_run& run)
-    {
-        log_scan(run);
-        EXPECT_EQ(pt::describe_status(run.status), "exited 0") << run.stderr_text;
-        EXPECT_EQ(run.output_problem, "");
-        ASSERT_FALSE(run.parts.empty());
-        EXPECT_FALSE(run.scan.process_gone);
-        for (const pt::secret_part& part : run.parts) {
-            bool found = false;
-            for (const ms::hit& h : run.hits)
-                found = found || run.parts[h.needle].component == part.component;
-            EXPECT_TRUE(found) << part.component
-                               << " is in no readable page even without the preload: the "
-                                  "scan, or the moment it was taken, is broken";
-        }
-    }
-
-    // Under the preload: no readable page holds any of it, the secret heap
-    // was used, and its pages are among those the scan could not read.
-    static void expect_hidden(const frozen_run& run)
-    {
-        log_scan(run);
-        EXPECT_EQ(pt::describe_status(run.status), "exited 0") << run.stderr_text;
-        EXPECT_EQ(run.output_problem, "");
-        ASSERT_FALSE(run.parts.empty());
-        EXPECT_FALSE(run.scan.process_gone);
-        EXPECT_TRUE(run.hits.empty())
-            << run.hits.size() << " copies of key material in readable memory:\n"
-            << describe_hits(run);
-        EXPECT_GT(unreadable_outside_vdso(run.scan), 0U)
-            << "no page outside [vvar] refused the read: where is the secret heap?";
-        const auto report = pt::find_report(run.stderr_text);
-        ASSERT_TRUE(report) << "no secretmem-preload report on stderr:\n" << run.stderr_text;
-        EXPECT_EQ(report->text("mode"), "explicit") << report->line;
-        pt::expect_secret_backend(*report);
-        EXPECT_GT(report->number("mapped"), 0) << report->line;
-        EXPECT_GT(report->number("secure_heap_allocs"), 0) << report->line;
-        EXPECT_GT(report->number("secure_heap_peak"), 0) << report->line;
-        // The copies OpenSSL makes as it decodes and encodes keys are in
-        // its ordinary heap: that must be secret too.
-        EXPECT_EQ(report->text("openssl_heap"), "secret") << report->line;
-        EXPECT_GT(report->number("openssl_heap_peak"), 0) << report->line;
     }
 
     pt::temp_dir dir_;
@@ -376,39 +241,39 @@ protected:
 
 TEST_P(OpenSSLKey, GenpkeyControlLeavesKeyReadable)
 {
-    expect_found(genpkey(false));
+    pt::expect_found(genpkey(false));
 }
 
 TEST_P(OpenSSLKey, GenpkeyPreloadHidesKey)
 {
     require_preload();
-    expect_hidden(genpkey(true));
+    pt::expect_hidden(genpkey(true), "explicit");
 }
 
 TEST_P(OpenSSLKey, PkeyutlHoldingKeyControlLeavesKeyReadable)
 {
     ASSERT_NO_FATAL_FAILURE(make_keys());
-    expect_found(pkeyutl_holding_key(false));
+    pt::expect_found(pkeyutl_holding_key(false));
 }
 
 TEST_P(OpenSSLKey, PkeyutlHoldingKeyPreloadHidesKey)
 {
     require_preload();
     ASSERT_NO_FATAL_FAILURE(make_keys());
-    expect_hidden(pkeyutl_holding_key(true));
+    pt::expect_hidden(pkeyutl_holding_key(true), "explicit");
 }
 
 TEST_P(OpenSSLKey, PkeyutlAfterOperationControlLeavesKeyReadable)
 {
     ASSERT_NO_FATAL_FAILURE(make_keys());
-    expect_found(pkeyutl_after_operation(false));
+    pt::expect_found(pkeyutl_after_operation(false));
 }
 
 TEST_P(OpenSSLKey, PkeyutlAfterOperationPreloadHidesKey)
 {
     require_preload();
     ASSERT_NO_FATAL_FAILURE(make_keys());
-    expect_hidden(pkeyutl_after_operation(true));
+    pt::expect_hidden(pkeyutl_after_operation(true), "explicit");
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -167,17 +167,14 @@ protected:
     void SetUp() override
     {
         ProviderTest::SetUp();
-        OSSL_PROVIDER* p = OSSL_PROVIDER_load(libctx(), "secretmem");
-        ASSERT_NE(p, nullptr);
         const char* heap = nullptr;
         OSSL_PARAM params[] = {
             OSSL_PARAM_construct_utf8_ptr("secretmem-openssl-heap", const_cast<char**>(&heap), 0),
             OSSL_PARAM_construct_end(),
         };
-        ASSERT_EQ(OSSL_PROVIDER_get_params(p, params), 1);
+        ASSERT_EQ(OSSL_PROVIDER_get_params(secretmem_, params), 1);
         ASSERT_NE(heap, nullptr);
         heap_ = heap;
-        OSSL_PROVIDER_unload(p);
     }
     std::string heap_;
 };

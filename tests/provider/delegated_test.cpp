@@ -45,27 +45,8 @@ std::vector<OSSL_PARAM> params_of(const key_type& k, unsigned int& bits)
     return params;
 }
 
-class SecretHeap : public ProviderTest {
+class SecretHeap : public SecretHeapTest {
 protected:
-    void SetUp() override
-    {
-        ProviderTest::SetUp();
-        OSSL_PROVIDER* p = OSSL_PROVIDER_load(libctx(), "secretmem");
-        ASSERT_NE(p, nullptr);
-        const char* heap = nullptr;
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_ptr("secretmem-openssl-heap", const_cast<char**>(&heap), 0),
-            OSSL_PARAM_construct_end(),
-        };
-        ASSERT_EQ(OSSL_PROVIDER_get_params(p, params), 1);
-        OSSL_PROVIDER_unload(p);
-        ASSERT_NE(heap, nullptr);
-        // Run under the preload, or this suite proves nothing.
-        ASSERT_NE(std::string(heap), "ordinary")
-            << "OpenSSL's heap is not secret: run this program under libsecretmem-preload.so";
-        expect_secret_backend(heap);
-    }
-
     [[nodiscard]] pkey_ptr generate_in(const key_type& k, const char* propq) const
     {
         unsigned int bits = 0;

@@ -32,6 +32,21 @@ void ProviderTest::TearDown()
         OSSL_PROVIDER_unload(default_);
 }
 
+void SecretHeapTest::SetUp()
+{
+    ProviderTest::SetUp();
+    const char* heap = nullptr;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_ptr("secretmem-openssl-heap", const_cast<char**>(&heap), 0),
+        OSSL_PARAM_construct_end(),
+    };
+    ASSERT_EQ(OSSL_PROVIDER_get_params(secretmem_, params), 1);
+    ASSERT_NE(heap, nullptr);
+    ASSERT_NE(std::string(heap), "ordinary")
+        << "OpenSSL's heap is not secret: run this program under libsecretmem-preload.so";
+    expect_secret_backend(heap);
+}
+
 pkey_ptr ProviderTest::generate(const char* type, const char* propq,
                                 std::vector<OSSL_PARAM> params) const
 {

@@ -52,10 +52,17 @@ protected:
 
     std::vector<unsigned char> message_;
 
-private:
     libctx_ptr libctx_{OSSL_LIB_CTX_new()};
     OSSL_PROVIDER* secretmem_ = nullptr;
     OSSL_PROVIDER* default_ = nullptr;
+};
+
+// For the tests that need OpenSSL's heap secret (the program runs under
+// libsecretmem-preload.so): the provider must say that it is, or the suite
+// proves nothing.
+class SecretHeapTest : public ProviderTest {
+protected:
+    void SetUp() override;
 };
 
 // "secretmem", "default"...

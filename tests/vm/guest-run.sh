@@ -5,9 +5,11 @@
 #  - a core_pattern that writes core files into the cwd, for the core-dump
 #    attack;
 #  - an ext2 file system on the scratch disk, for the O_DIRECT attacks (tmpfs
-#    and 9p do not pin user buffers for O_DIRECT; a block device does).
+#    and 9p do not pin user buffers for O_DIRECT; a block device does);
+#  - the loopback interface up, for the TLS servers and clients.
 set -euo pipefail
 export SECRETMEM_REQUIRE_NATIVE=1
+ip link set lo up
 echo core >/proc/sys/kernel/core_pattern
 scratch=/tmp/scratch
 if [[ -b /dev/vda ]] && ! mountpoint -q "$scratch"; then

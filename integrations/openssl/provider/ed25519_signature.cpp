@@ -7,9 +7,11 @@
 
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
+#include <openssl/params.h>
 
 #include <sodium.h>
 
+#include <array>
 #include <cstring>
 #include <new>
 
@@ -88,6 +90,28 @@ int digest_verify(void* ctx, const unsigned char* sig, std::size_t siglen, const
     return crypto_sign_ed25519_verify_detached(sig, tbs, tbslen, pub.data()) == 0 ? 1 : 0;
 }
 
+// The AlgorithmIdentifier of Ed25519 signatures (RFC 8410: the OID
+// 1.3.101.112, no parameters), which X509_sign() and CMS ask for.
+constexpr std::array<unsigned char, 7> algorithm_id{0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70};
+
+int get_ctx_params(void* /*ctx*/, OSSL_PARAM params[])
+{
+    OSSL_PARAM* p = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_ALGORITHM_ID);
+    return p == nullptr ||
+                   OSSL_PARAM_set_octet_string(p, algorithm_id.data(), algorithm_id.size()) == 1
+               ? 1
+               : 0;
+}
+
+const OSSL_PARAM* gettable_ctx_params(void* /*ctx*/, void* /*provctx*/)
+{
+    static const OSSL_PARAM table[] = {
+        OSSL_PARAM_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, nullptr, 0),
+        OSSL_PARAM_END,
+    };
+    return table;
+}
+
 } // namespace
 
 const OSSL_DISPATCH ed25519_signature_functions[] = {
@@ -98,6 +122,8 @@ const OSSL_DISPATCH ed25519_signature_functions[] = {
     {OSSL_FUNC_SIGNATURE_DIGEST_SIGN, dispatch_fn(digest_sign)},
     {OSSL_FUNC_SIGNATURE_DIGEST_VERIFY_INIT, dispatch_fn(digest_verify_init)},
     {OSSL_FUNC_SIGNATURE_DIGEST_VERIFY, dispatch_fn(digest_verify)},
+    {OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, dispatch_fn(get_ctx_params)},
+    {OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, dispatch_fn(gettable_ctx_params)},
     {0, nullptr},
 };
 
