@@ -43,8 +43,10 @@ vm: export VM_CMD := $(value CMD)
 vm: build kernel
 	@kernel/scripts/vm-run.sh "PATH=$(abspath $(MESON))/cli:\$$PATH; $$VM_CMD"
 
-# The benchmarks of issue 4 in the VM on the patched kernel: Google Benchmark
-# JSON, summary.md and plot.png in build/bench/, a dated copy in bench/results/.
+# The benchmarks of issues 4 to 6 (bench/run-bench.sh): the provider and the
+# allocator on the host, the kernel interface in the VM on the patched one.
+# Google Benchmark JSON, summary.md and the plots in build/bench/, a dated
+# copy in bench/results/.
 bench: build kernel
 	@bench/run-bench.sh $(abspath $(MESON))/bench/secret-bench $(abspath $(BUILD))/bench
 

@@ -1,5 +1,7 @@
 #include "alloc_benchmarks.hpp"
 
+#include "registration.hpp"
+
 #include "kernel_counters.hpp"
 
 #include <atomic>
@@ -259,29 +261,10 @@ void batch(benchmark::State& state, const allocator& a, std::size_t size, std::s
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(count));
 }
 
-// One case: a body with its allocator and size bound in.
-class case_benchmark final : public benchmark::internal::Benchmark {
-public:
-    case_benchmark(const std::string& name, std::function<void(benchmark::State&)> body)
-        : Benchmark(name.c_str()), body_(std::move(body))
-    {
-    }
-
-    void Run(benchmark::State& state) override { body_(state); }
-
-private:
-    std::function<void(benchmark::State&)> body_;
-};
-
 benchmark::internal::Benchmark* add(const std::string& name,
                                     std::function<void(benchmark::State&)> body)
 {
-    // Google Benchmark's registry owns what it is given, for the program's
-    // life; the analyzer cannot see that (nor through RegisterBenchmark()).
-    // NOLINTBEGIN(cppcoreguidelines-owning-memory,clang-analyzer-cplusplus.NewDeleteLeaks)
-    auto* registered = new case_benchmark(name, std::move(body));
-    return benchmark::internal::RegisterBenchmarkInternal(registered);
-    // NOLINTEND(cppcoreguidelines-owning-memory,clang-analyzer-cplusplus.NewDeleteLeaks)
+    return bench_cli::register_case(name, std::move(body));
 }
 
 } // namespace

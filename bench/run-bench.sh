@@ -91,6 +91,22 @@ else
     export VM_TIMEOUT=${VM_TIMEOUT:-1800}
 fi
 
+# The provider's benchmark (issue 6) on the host too, before the VM starts.
+provider_binary=${PROVIDER_BENCH:-$(dirname "$binary")/provider-bench}
+preload_lib=$(dirname "$(dirname "$binary")")/libc-shim/preload/libsecretmem-preload.so
+provider_status=0
+provider_section=()
+if [[ -x $provider_binary && -f $preload_lib ]]; then
+    provider_flags=()
+    if ((smoke)); then provider_flags=(--smoke); fi
+    "$repo/bench/run-provider-bench.sh" "${provider_flags[@]}" "$provider_binary" "$preload_lib" \
+        "$out" || provider_status=$?
+    ((provider_status == 0)) || echo "bench: provider-bench failed (status $provider_status)" >&2
+    [[ -s $out/provider.md ]] && provider_section=(--provider-section "$out/provider.md")
+else
+    echo "bench: no $provider_binary or $preload_lib: issue 6's provider benchmark is left out" >&2
+fi
+
 # The host's allocator run first, on an idle machine: no VM running.
 alloc_status=0
 if ((alloc)); then
@@ -147,9 +163,10 @@ fi
 # first in PATH would lack it).
 python=/usr/bin/python3
 [[ -x $python ]] || python=python3
-"$python" "$repo/bench/summarize.py" "${summary[@]}" \
+"$python" "$repo/bench/summarize.py" "${summary[@]}" "${provider_section[@]}" \
     --vm "QEMU TCG (no KVM), $VM_SMP vCPUs, $VM_MEM RAM; host load average $load_before before the run, $load_after after" "$json" "$out" || {
     ((status)) || status=1
 }
 ((status)) || status=$alloc_status
+((status)) || status=$provider_status
 exit "$status"

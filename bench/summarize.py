@@ -996,6 +996,8 @@ def main():
     ap.add_argument("--alloc-host", type=Path)
     ap.add_argument("--alloc-vm", type=Path)
     ap.add_argument("--alloc-failed", type=int, default=0)
+    ap.add_argument("--provider-section", type=Path,
+                    help="issue 6's section (summarize_provider.py), appended as it is")
     ap.add_argument("results", type=Path, nargs="?")
     ap.add_argument("outdir", type=Path)
     args = ap.parse_args()
@@ -1029,14 +1031,19 @@ def main():
         plot_note = alloc_plot_note = no_plot
         print(f"summarize: {no_plot}", file=sys.stderr)
     md = args.outdir / "summary.md"
-    md.write_text(summary(r, host, vm, args, today, plot_note, alloc_plot_note))
+    text = summary(r, host, vm, args, today, plot_note, alloc_plot_note)
+    if args.provider_section and args.provider_section.exists():
+        text += "\n" + args.provider_section.read_text()
+    md.write_text(text)
     drawn = [str(p) for p in (png, alloc_png) if p.exists()]
     print(f"summarize: wrote {md}" + (f" and {', '.join(drawn)}" if drawn else ""))
 
     if args.archive:
         dated = args.archive / today
         dated.mkdir(parents=True, exist_ok=True)
-        for f in (md, png, alloc_png, args.results, args.alloc_host, args.alloc_vm):
+        provider = [args.provider_section.parent / n for n in
+                    ("provider-preload.json", "provider-plain.json")] if args.provider_section else []
+        for f in [md, png, alloc_png, args.results, args.alloc_host, args.alloc_vm] + provider:
             if f is not None and f.exists():
                 shutil.copy(f, dated / f.name)
         print(f"summarize: kept a copy in {dated}")

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -243,6 +244,15 @@ bool child::wait_blocked(long nr, const std::string& fd_target, std::chrono::mil
         std::error_code ec;
         const auto target = std::filesystem::read_symlink(fds + std::to_string(fd), ec);
         return !ec && target.string() == fd_target;
+    });
+}
+
+bool child::wait_sleeping(const std::vector<long>& nrs, std::chrono::milliseconds timeout)
+{
+    return wait_in_syscall(timeout, [&](std::istream& in) {
+        long number = -1;
+        return static_cast<bool>(in >> number) &&
+               std::find(nrs.begin(), nrs.end(), number) != nrs.end();
     });
 }
 

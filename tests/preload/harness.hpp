@@ -99,6 +99,10 @@ public:
     // /proc/PID/fd shows as `fd_target`: false when it exited or `timeout`
     // passed first.
     bool wait_blocked(long nr, const std::string& fd_target, std::chrono::milliseconds timeout);
+    // Until the child sleeps in any of the system calls `nrs` (a server
+    // idle in select() or poll()): false when it exited or `timeout`
+    // passed first.
+    bool wait_sleeping(const std::vector<long>& nrs, std::chrono::milliseconds timeout);
     // Until the child sleeps in openat() of `path` (a FIFO no one reads:
     // the open waits for a reader): false when it exited or `timeout`
     // passed first.

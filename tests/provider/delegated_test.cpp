@@ -11,7 +11,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -47,6 +49,8 @@ std::vector<OSSL_PARAM> params_of(const key_type& k, unsigned int& bits)
 
 class SecretHeap : public SecretHeapTest {
 protected:
+    static key_type ec_p256_key() { return {"EC_P256", "EC", "prime256v1", 0, "SHA256"}; }
+
     [[nodiscard]] pkey_ptr generate_in(const key_type& k, const char* propq) const
     {
         unsigned int bits = 0;
@@ -165,6 +169,31 @@ INSTANTIATE_TEST_SUITE_P(Delegated, Keys, testing::Values(ec_p256, ec_p384, rsa2
                          name_of);
 INSTANTIATE_TEST_SUITE_P(Delegated, SigningKeys, testing::Values(ec_p256, ec_p384, rsa2048),
                          name_of);
+
+// One key signing from several threads at once, as a server's workers do:
+// each signature verifies.
+TEST_F(SecretHeap, ThreadsSignWithOneKey)
+{
+    const pkey_ptr key = generate_in(ec_p256_key(), "provider=secretmem");
+    ASSERT_NE(key, nullptr);
+    const pkey_ptr verifier = public_copy(key.get());
+    std::atomic<int> good{0};
+    std::vector<std::thread> threads;
+    threads.reserve(4);
+    constexpr int per_thread = 100;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < per_thread; ++i) {
+                const std::vector<unsigned char> sig = sign(key.get(), "SHA256");
+                if (!sig.empty() && verifies(verifier.get(), "SHA256", sig))
+                    ++good;
+            }
+        });
+    }
+    for (std::thread& t : threads)
+        t.join();
+    EXPECT_EQ(good.load(), 4 * per_thread);
+}
 
 TEST_F(SecretHeap, RsaPssWithTheParametersLibsslSets)
 {

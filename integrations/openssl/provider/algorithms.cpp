@@ -52,6 +52,23 @@ const OSSL_ALGORITHM keyexch_with_secret_heap[] = {
     {nullptr, nullptr, nullptr, nullptr},
 };
 
+// Offered only with the secret heap, like the key types they produce.
+const OSSL_ALGORITHM decoder_with_secret_heap[] = {
+    {ed25519_names, "provider=secretmem,input=der,structure=PrivateKeyInfo",
+     private_key_decoder(true), "Ed25519 private keys into secret memory"},
+    {ec_names, "provider=secretmem,input=der,structure=PrivateKeyInfo", private_key_decoder(true),
+     "EC private keys into secret memory"},
+    {ec_names, "provider=secretmem,input=der,structure=type-specific", private_key_decoder(false),
+     "EC private keys into secret memory"},
+    {rsa_names, "provider=secretmem,input=der,structure=PrivateKeyInfo", private_key_decoder(true),
+     "RSA private keys into secret memory"},
+    {rsa_names, "provider=secretmem,input=der,structure=type-specific", private_key_decoder(false),
+     "RSA private keys into secret memory"},
+    {x25519_names, "provider=secretmem,input=der,structure=PrivateKeyInfo",
+     private_key_decoder(true), "X25519 private keys into secret memory"},
+    {nullptr, nullptr, nullptr, nullptr},
+};
+
 const OSSL_ALGORITHM store[] = {
     {"secretmem", properties, secretmem_store(), "key files read into secret memory"},
     {nullptr, nullptr, nullptr, nullptr},
@@ -73,6 +90,8 @@ const OSSL_ALGORITHM* secretmem_algorithms(int operation_id, int openssl_heap_se
         return delegated ? signature_with_secret_heap : signature_everywhere;
     case OSSL_OP_KEYEXCH:
         return delegated ? keyexch_with_secret_heap : nullptr;
+    case OSSL_OP_DECODER:
+        return delegated ? decoder_with_secret_heap : nullptr;
     case OSSL_OP_STORE:
         return store;
     default:

@@ -6,6 +6,7 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string_view>
@@ -114,6 +115,27 @@ const OSSL_PARAM delegated_settable_params[] = {
     OSSL_PARAM_int(OSSL_PKEY_PARAM_EC_INCLUDE_PUBLIC, nullptr),
     OSSL_PARAM_END,
 };
+
+openssl::md_ctx_ptr sign_templates::copy(const secretmem_provider_ctx* provctx, EVP_PKEY* key,
+                                         const char* mdname)
+{
+    const std::string name = mdname != nullptr ? mdname : "";
+    const std::lock_guard<std::mutex> hold(lock_);
+    auto found = std::find_if(contexts_.begin(), contexts_.end(),
+                              [&](const auto& entry) { return entry.first == name; });
+    if (found == contexts_.end()) {
+        openssl::md_ctx_ptr fresh(EVP_MD_CTX_new());
+        if (!fresh || EVP_DigestSignInit_ex(fresh.get(), nullptr, mdname, provctx->libctx,
+                                            SECRETMEM_DELEGATE_PROPQ, key, nullptr) != 1)
+            return nullptr;
+        contexts_.emplace_back(name, std::move(fresh));
+        found = contexts_.end() - 1;
+    }
+    openssl::md_ctx_ptr copied(EVP_MD_CTX_new());
+    if (!copied || EVP_MD_CTX_copy_ex(copied.get(), found->second.get()) != 1)
+        return nullptr;
+    return copied;
+}
 
 bool may_hold_private_key(const secretmem_provider_ctx* provctx,
                           const delegated_algorithm& algorithm)

@@ -14,6 +14,12 @@
 #include <openssl/core_dispatch.h>
 #include <openssl/evp.h>
 
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace secretmem::provider {
 
 // One key type whose math is delegated.
@@ -37,12 +43,29 @@ extern const delegated_algorithm ec_algorithm;
 extern const delegated_algorithm rsa_algorithm;
 extern const delegated_algorithm x25519_algorithm;
 
+// Digest-sign contexts of one key, initialised once per digest and copied
+// for each signature: an init fetches the digest and the signature and sets
+// both up, where a copy only duplicates them (measured: ECDSA P-256 signs
+// at 0.90x the default provider with an init per signature).
+class sign_templates {
+public:
+    // A context ready to sign with `key` and digest `mdname` (nullptr: the
+    // key's default); null on failure.
+    [[nodiscard]] openssl::md_ctx_ptr copy(const secretmem_provider_ctx* provctx, EVP_PKEY* key,
+                                           const char* mdname);
+
+private:
+    std::mutex lock_;
+    std::vector<std::pair<std::string, openssl::md_ctx_ptr>> contexts_;
+};
+
 // The keymgmt's keydata and the operations' provkey.
 struct delegated_key {
     const secretmem_provider_ctx* provctx;
     const delegated_algorithm* algorithm;
     openssl::pkey_ptr pkey{}; // the delegate's key; null until generated or imported
     int contents = 0;         // OSSL_KEYMGMT_SELECT_* bits the key holds
+    std::unique_ptr<sign_templates> signing = std::make_unique<sign_templates>();
 
     [[nodiscard]] bool has_private() const noexcept
     {

@@ -141,6 +141,15 @@ struct signature {
         c->operation.reset();
         if (c->key == nullptr)
             return 0;
+        // The common signature, with no parameters at init (libssl sets
+        // its own after): a copy of the key's context for the digest.
+        if (for_signing && (params == nullptr || params->key == nullptr)) {
+            c->digest = c->key->signing->copy(c->provctx, c->key->pkey.get(), mdname);
+            if (!c->digest)
+                return 0;
+            EVP_MD_CTX_set_flags(c->digest.get(), EVP_MD_CTX_FLAG_FINALISE);
+            return 1;
+        }
         c->digest.reset(EVP_MD_CTX_new());
         if (!c->digest)
             return 0;

@@ -19,6 +19,10 @@ const OSSL_DISPATCH* delegated_keymgmt(const delegated_algorithm& algorithm);
 const OSSL_DISPATCH* delegated_signature(const delegated_algorithm& algorithm);
 const OSSL_DISPATCH* delegated_keyexch(const delegated_algorithm& algorithm);
 
+// DER private keys into keys held here (decoder.cpp): PKCS#8
+// PrivateKeyInfo, or the type-specific forms.
+const OSSL_DISPATCH* private_key_decoder(bool pkcs8_structure);
+
 // The secretmem: URI scheme (store.cpp).
 const OSSL_DISPATCH* secretmem_store();
 

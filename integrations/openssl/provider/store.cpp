@@ -10,8 +10,8 @@
 #include "algorithms.h"
 #include "delegated_key.hpp"
 #include "dispatch.hpp"
-#include "ed25519_key.hpp"
 #include "errors.h"
+#include "held_key.hpp"
 #include "key_file.hpp"
 
 #include <openssl_ptr.hpp>
@@ -113,75 +113,10 @@ pkey_ptr decode(const store_ctx& c, std::span<const std::byte> file,
         return nullptr;
     const auto* data = reinterpret_cast<const unsigned char*>(file.data());
     std::size_t length = file.size();
+    const decoding_elsewhere guard;
     if (OSSL_DECODER_from_data(decoder.get(), &data, &length) != 1)
         return nullptr;
     return pkey_ptr(key);
-}
-
-// A decoded key, moved into an object this provider's keymgmt loads.
-struct held_key {
-    const char* type = nullptr;
-    void* object = nullptr;
-    void (*discard)(void*) = nullptr;
-};
-
-held_key hold_ed25519(const store_ctx& c, const EVP_PKEY* key)
-{
-    region seed = region::allocate(ed25519_key::seed_size);
-    std::size_t length = 0;
-    auto w = seed.write();
-    if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PRIV_KEY,
-                                        reinterpret_cast<unsigned char*>(w.data()),
-                                        ed25519_key::seed_size, &length) != 1 ||
-        length != ed25519_key::seed_size) {
-        secretmem_raise(c.provctx, SECRETMEM_R_KEY_FILE_NOT_A_KEY, "%s", c.path.c_str());
-        return {};
-    }
-    auto object = std::make_unique<ed25519_key_object>();
-    object->key = ed25519_key::from_seed(std::span<const unsigned char, ed25519_key::seed_size>(
-        reinterpret_cast<const unsigned char*>(w.data()), ed25519_key::seed_size));
-    return {"ED25519", object.release(), take_back<ed25519_key_object>};
-}
-
-held_key hold_delegated(const store_ctx& c, pkey_ptr key, const delegated_algorithm& algorithm)
-{
-    auto object = std::make_unique<delegated_key>(
-        delegated_key{c.provctx, &algorithm, std::move(key),
-                      OSSL_KEYMGMT_SELECT_KEYPAIR | OSSL_KEYMGMT_SELECT_ALL_PARAMETERS});
-    if (!accept(*object))
-        return {};
-    return {algorithm.name, object.release(), take_back<delegated_key>};
-}
-
-held_key hold(const store_ctx& c, pkey_ptr key)
-{
-    if (EVP_PKEY_is_a(key.get(), "ED25519") == 1)
-        return hold_ed25519(c, key.get());
-    for (const delegated_algorithm* a : {&ec_algorithm, &rsa_algorithm, &x25519_algorithm}) {
-        if (EVP_PKEY_is_a(key.get(), a->name) == 1)
-            return hold_delegated(c, std::move(key), *a);
-    }
-    secretmem_raise(c.provctx, SECRETMEM_R_UNSUPPORTED_KEY, "%s holds a %s key", c.path.c_str(),
-                    EVP_PKEY_get0_type_name(key.get()));
-    return {};
-}
-
-bool give(held_key& held, OSSL_CALLBACK* object_cb, void* object_cbarg)
-{
-    int type = OSSL_OBJECT_PKEY;
-    std::array<OSSL_PARAM, 4> params{
-        OSSL_PARAM_construct_int(OSSL_OBJECT_PARAM_TYPE, &type),
-        OSSL_PARAM_construct_utf8_string(OSSL_OBJECT_PARAM_DATA_TYPE, const_cast<char*>(held.type),
-                                         0),
-        OSSL_PARAM_construct_octet_string(OSSL_OBJECT_PARAM_REFERENCE, &held.object,
-                                          sizeof held.object),
-        OSSL_PARAM_construct_end(),
-    };
-    const int ok = object_cb(params.data(), object_cbarg);
-    // The keymgmt's load() took the object, or nobody did.
-    if (held.object != nullptr)
-        held.discard(held.object);
-    return ok == 1;
 }
 
 int load(void* ctx, OSSL_CALLBACK* object_cb, void* object_cbarg, OSSL_PASSPHRASE_CALLBACK* pw_cb,
@@ -215,7 +150,7 @@ int load(void* ctx, OSSL_CALLBACK* object_cb, void* object_cbarg, OSSL_PASSPHRAS
                             "%s", c->path.c_str());
             return 0;
         }
-        held_key held = hold(*c, std::move(key));
+        held_key held = hold(c->provctx, std::move(key), c->path.c_str());
         return held.object != nullptr && give(held, object_cb, object_cbarg) ? 1 : 0;
     } catch (const std::exception& e) {
         secretmem_raise(c->provctx, SECRETMEM_R_NO_SECRET_MEMORY, "%s: %s", c->path.c_str(),

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+// provider-bench: private-key operations with the key in the secretmem
+// provider against the same operations with the key in OpenSSL's default
+// provider, in one process.
+//
+//   sign/ALG/HOLDER        one EVP_DigestSign of 32 bytes, as libssl makes
+//                          it (a fresh context per signature)
+//   tls13/ALG/HOLDER       one full TLS 1.3 handshake, client and server, in
+//                          process over a BIO pair, the server's key with HOLDER
+//
+// ALG: ECDSA-P256, Ed25519, RSA-2048.  HOLDER: default (a library context
+// with the default provider alone) or secretmem (one with secretmem built in
+// before default, the key generated in secretmem).  EC and RSA keys are in
+// the provider only where OpenSSL's heap is secret: under
+// libsecretmem-preload.so; elsewhere those cases skip, saying so.
+// bench/run-provider-bench.sh runs it with and without the preload.
+#include "command_line.hpp"
+#include "registration.hpp"
+
+#include <secretmem_provider.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+template <typename T, void (*Free)(T*)>
+struct freer {
+    void operator()(T* p) const { Free(p); }
+};
+using libctx_ptr = std::unique_ptr<OSSL_LIB_CTX, freer<OSSL_LIB_CTX, OSSL_LIB_CTX_free>>;
+using pkey_ptr = std::unique_ptr<EVP_PKEY, freer<EVP_PKEY, EVP_PKEY_free>>;
+using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, freer<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
+using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, freer<EVP_MD_CTX, EVP_MD_CTX_free>>;
+using x509_ptr = std::unique_ptr<X509, freer<X509, X509_free>>;
+using ssl_ctx_ptr = std::unique_ptr<SSL_CTX, freer<SSL_CTX, SSL_CTX_free>>;
+using ssl_ptr = std::unique_ptr<SSL, freer<SSL, SSL_free>>;
+
+enum class holder { default_provider, secretmem };
+
+struct algorithm {
+    const char* name;
+    const char* type;
+    const char* group; // EC group, or nullptr
+    unsigned int bits; // RSA size, or 0
+    const EVP_MD* (*digest)();
+};
+
+const std::array<algorithm, 3> algorithms{{
+    {"ECDSA-P256", "EC", "prime256v1", 0, EVP_sha256},
+    {"Ed25519", "ED25519", nullptr, 0, nullptr},
+    {"RSA-2048", "RSA", nullptr, 2048, EVP_sha256},
+}};
+
+// The two library contexts, made once.
+struct contexts {
+    libctx_ptr plain{OSSL_LIB_CTX_new()};
+    libctx_ptr with_secretmem{OSSL_LIB_CTX_new()};
+    std::string openssl_heap = "?";
+
+    contexts()
+    {
+        OSSL_PROVIDER_load(plain.get(), "default");
+        OSSL_PROVIDER_add_builtin(with_secretmem.get(), "secretmem", secretmem_provider_init);
+        OSSL_PROVIDER_load(with_secretmem.get(), "default");
+        OSSL_PROVIDER* p = OSSL_PROVIDER_load(with_secretmem.get(), "secretmem");
+        const char* heap = nullptr;
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_ptr("secretmem-openssl-heap", const_cast<char**>(&heap), 0),
+            OSSL_PARAM_construct_end(),
+        };
+        if (p != nullptr && OSSL_PROVIDER_get_params(p, params) == 1 && heap != nullptr)
+            openssl_heap = heap;
+    }
+
+    [[nodiscard]] OSSL_LIB_CTX* of(holder h) const
+    {
+        return h == holder::secretmem ? with_secretmem.get() : plain.get();
+    }
+};
+
+const contexts& ctx()
+{
+    static const contexts c;
+    return c;
+}
+
+pkey_ptr generate(const algorithm& a, holder h)
+{
+    const pkey_ctx_ptr g(EVP_PKEY_CTX_new_from_name(
+        ctx().of(h), a.type, h == holder::secretmem ? "provider=secretmem" : "provider=default"));
+    unsigned int bits = a.bits;
+    std::vector<OSSL_PARAM> params;
+    if (a.group != nullptr) {
+        params.push_back(OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+                                                          const_cast<char*>(a.group), 0));
+    }
+    if (bits != 0)
+        params.push_back(OSSL_PARAM_construct_uint(OSSL_PKEY_PARAM_RSA_BITS, &bits));
+    params.push_back(OSSL_PARAM_construct_end());
+    EVP_PKEY* key = nullptr;
+    if (!g || EVP_PKEY_keygen_init(g.get()) != 1 ||
+        EVP_PKEY_CTX_set_params(g.get(), params.data()) != 1 ||
+        EVP_PKEY_generate(g.get(), &key) != 1)
+        return nullptr;
+    return pkey_ptr(key);
+}
+
+// The key for a case, or the reason it cannot run.
+pkey_ptr key_for(benchmark::State& state, const algorithm& a, holder h)
+{
+    pkey_ptr key = generate(a, h);
+    if (!key) {
+        state.SkipWithError(h == holder::secretmem && ctx().openssl_heap == "ordinary"
+                                ? "OpenSSL's heap is ordinary memory: run under the preload"
+                                : "no key could be generated");
+    }
+    state.SetLabel(h == holder::secretmem ? "openssl_heap=" + ctx().openssl_heap : "");
+    return key;
+}
+
+void sign(benchmark::State& state, const algorithm& a, holder h)
+{
+    const pkey_ptr key = key_for(state, a, h);
+    if (!key)
+        return;
+    std::array<unsigned char, 32> message{};
+    std::array<unsigned char, 512> sig{};
+    // The loop variable is Google Benchmark's timing token, never read.
+    // NOLINTNEXTLINE(clang-analyzer-deadcode.DeadStores)
+    for (auto _ : state) {
+        const md_ctx_ptr md(EVP_MD_CTX_new());
+        std::size_t length = sig.size();
+        if (EVP_DigestSignInit_ex(md.get(), nullptr,
+                                  a.digest != nullptr ? EVP_MD_get0_name(a.digest()) : nullptr,
+                                  ctx().of(h), nullptr, key.get(), nullptr) != 1 ||
+            EVP_DigestSign(md.get(), sig.data(), &length, message.data(), message.size()) != 1) {
+            state.SkipWithError("signing failed");
+            break;
+        }
+        benchmark::DoNotOptimize(sig.data());
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+x509_ptr self_signed(EVP_PKEY* key, const algorithm& a)
+{
+    x509_ptr cert(X509_new());
+    X509_NAME* name = X509_get_subject_name(cert.get());
+    if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
+        ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) != 1 ||
+        X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60) == nullptr ||
+        X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400) == nullptr ||
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char*>("bench"), -1, -1,
+                                   0) != 1 ||
+        X509_set_issuer_name(cert.get(), name) != 1 || X509_set_pubkey(cert.get(), key) != 1 ||
+        X509_sign(cert.get(), key, a.digest != nullptr ? a.digest() : nullptr) <= 0)
+        return nullptr;
+    return cert;
+}
+
+bool handshake(SSL* client, SSL* server)
+{
+    bool client_done = false;
+    bool server_done = false;
+    for (int round = 0; round < 50 && !(client_done && server_done); ++round) {
+        if (!client_done) {
+            const int r = SSL_do_handshake(client);
+            client_done = r == 1;
+            if (r <= 0 && SSL_get_error(client, r) != SSL_ERROR_WANT_READ)
+                return false;
+        }
+        if (!server_done) {
+            const int r = SSL_do_handshake(server);
+            server_done = r == 1;
+            if (r <= 0 && SSL_get_error(server, r) != SSL_ERROR_WANT_READ)
+                return false;
+        }
+    }
+    return client_done && server_done;
+}
+
+void tls13(benchmark::State& state, const algorithm& a, holder h)
+{
+    const pkey_ptr key = key_for(state, a, h);
+    if (!key)
+        return;
+    const x509_ptr cert = self_signed(key.get(), a);
+    const ssl_ctx_ptr server_ctx(SSL_CTX_new_ex(ctx().of(h), nullptr, TLS_server_method()));
+    // The client is another party, with the default provider alone.
+    const ssl_ctx_ptr client_ctx(SSL_CTX_new_ex(ctx().plain.get(), nullptr, TLS_client_method()));
+    if (!cert || !server_ctx || !client_ctx ||
+        SSL_CTX_use_certificate(server_ctx.get(), cert.get()) != 1 ||
+        SSL_CTX_use_PrivateKey(server_ctx.get(), key.get()) != 1) {
+        state.SkipWithError("no TLS context");
+        return;
+    }
+    for (SSL_CTX* c : {server_ctx.get(), client_ctx.get()}) {
+        SSL_CTX_set_min_proto_version(c, TLS1_3_VERSION);
+        SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_num_tickets(c, 0);
+    }
+    // The loop variable is Google Benchmark's timing token, never read.
+    // NOLINTNEXTLINE(clang-analyzer-deadcode.DeadStores)
+    for (auto _ : state) {
+        const ssl_ptr server(SSL_new(server_ctx.get()));
+        const ssl_ptr client(SSL_new(client_ctx.get()));
+        BIO* s = nullptr;
+        BIO* c = nullptr;
+        BIO_new_bio_pair(&s, 0, &c, 0);
+        SSL_set_bio(server.get(), s, s);
+        SSL_set_bio(client.get(), c, c);
+        SSL_set_accept_state(server.get());
+        SSL_set_connect_state(client.get());
+        if (!handshake(client.get(), server.get())) {
+            state.SkipWithError("handshake failed");
+            break;
+        }
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
+void register_all(bool smoke)
+{
+    for (const algorithm& a : algorithms) {
+        for (const holder h : {holder::default_provider, holder::secretmem}) {
+            const std::string who = h == holder::secretmem ? "secretmem" : "default";
+            auto* s = bench_cli::register_case("sign/" + std::string(a.name) + "/" + who,
+                                               [a, h](benchmark::State& st) { sign(st, a, h); });
+            auto* t = bench_cli::register_case("tls13/" + std::string(a.name) + "/" + who,
+                                               [a, h](benchmark::State& st) { tls13(st, a, h); });
+            for (auto* b : {s, t}) {
+                b->Unit(benchmark::kMicrosecond);
+                if (smoke) {
+                    b->Iterations(1);
+                } else {
+                    b->MinTime(0.3);
+                }
+            }
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    benchmark::Initialize(&argc, argv);
+    const std::optional<bool> smoke = bench_cli::smoke_flag(argc, argv);
+    if (!smoke)
+        return 2;
+    benchmark::AddCustomContext("openssl_heap", ctx().openssl_heap);
+    benchmark::AddCustomContext("openssl_version", OpenSSL_version(OPENSSL_VERSION));
+    register_all(*smoke);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
