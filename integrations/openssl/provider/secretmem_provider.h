@@ -8,8 +8,8 @@
  * The same provider loads as a module (secretmem.so) from openssl.cnf or
  * with `-provider-path DIR -provider secretmem`.
  *
- * Work in progress: Ed25519 only (key management and signatures, the
- * private key in secret memory and never exported); no decoder or store.
+ * Ed25519 keys are held in any process; EC, RSA and X25519 keys only where
+ * OpenSSL's heap is secret (libsecretmem-preload.so).  See docs/provider.md.
  */
 #ifndef SECRETMEM_PROVIDER_H
 #define SECRETMEM_PROVIDER_H
