@@ -19,6 +19,9 @@
 
 #include <secretmem_provider.h>
 
+#include <openssl_ptr.hpp>
+#include <tls_pair.hpp>
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
@@ -35,17 +38,13 @@
 
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct freer {
-    void operator()(T* p) const { Free(p); }
-};
-using libctx_ptr = std::unique_ptr<OSSL_LIB_CTX, freer<OSSL_LIB_CTX, OSSL_LIB_CTX_free>>;
-using pkey_ptr = std::unique_ptr<EVP_PKEY, freer<EVP_PKEY, EVP_PKEY_free>>;
-using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, freer<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
-using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, freer<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using x509_ptr = std::unique_ptr<X509, freer<X509, X509_free>>;
-using ssl_ctx_ptr = std::unique_ptr<SSL_CTX, freer<SSL_CTX, SSL_CTX_free>>;
-using ssl_ptr = std::unique_ptr<SSL, freer<SSL, SSL_free>>;
+using secretmem::openssl::libctx_ptr;
+using secretmem::openssl::md_ctx_ptr;
+using secretmem::openssl::pkey_ctx_ptr;
+using secretmem::openssl::pkey_ptr;
+using secretmem::openssl::ssl_ctx_ptr;
+using secretmem::openssl::tls_pair;
+using secretmem::openssl::x509_ptr;
 
 enum class holder { default_provider, secretmem };
 
@@ -154,50 +153,12 @@ void sign(benchmark::State& state, const algorithm& a, holder h)
     state.SetItemsProcessed(state.iterations());
 }
 
-x509_ptr self_signed(EVP_PKEY* key, const algorithm& a)
-{
-    x509_ptr cert(X509_new());
-    X509_NAME* name = X509_get_subject_name(cert.get());
-    if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
-        ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) != 1 ||
-        X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60) == nullptr ||
-        X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400) == nullptr ||
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                   reinterpret_cast<const unsigned char*>("bench"), -1, -1,
-                                   0) != 1 ||
-        X509_set_issuer_name(cert.get(), name) != 1 || X509_set_pubkey(cert.get(), key) != 1 ||
-        X509_sign(cert.get(), key, a.digest != nullptr ? a.digest() : nullptr) <= 0)
-        return nullptr;
-    return cert;
-}
-
-bool handshake(SSL* client, SSL* server)
-{
-    bool client_done = false;
-    bool server_done = false;
-    for (int round = 0; round < 50 && !(client_done && server_done); ++round) {
-        if (!client_done) {
-            const int r = SSL_do_handshake(client);
-            client_done = r == 1;
-            if (r <= 0 && SSL_get_error(client, r) != SSL_ERROR_WANT_READ)
-                return false;
-        }
-        if (!server_done) {
-            const int r = SSL_do_handshake(server);
-            server_done = r == 1;
-            if (r <= 0 && SSL_get_error(server, r) != SSL_ERROR_WANT_READ)
-                return false;
-        }
-    }
-    return client_done && server_done;
-}
-
 void tls13(benchmark::State& state, const algorithm& a, holder h)
 {
     const pkey_ptr key = key_for(state, a, h);
     if (!key)
         return;
-    const x509_ptr cert = self_signed(key.get(), a);
+    const x509_ptr cert = secretmem::openssl::self_signed(key.get(), ctx().of(h));
     const ssl_ctx_ptr server_ctx(SSL_CTX_new_ex(ctx().of(h), nullptr, TLS_server_method()));
     // The client is another party, with the default provider alone.
     const ssl_ctx_ptr client_ctx(SSL_CTX_new_ex(ctx().plain.get(), nullptr, TLS_client_method()));
@@ -215,16 +176,8 @@ void tls13(benchmark::State& state, const algorithm& a, holder h)
     // The loop variable is Google Benchmark's timing token, never read.
     // NOLINTNEXTLINE(clang-analyzer-deadcode.DeadStores)
     for (auto _ : state) {
-        const ssl_ptr server(SSL_new(server_ctx.get()));
-        const ssl_ptr client(SSL_new(client_ctx.get()));
-        BIO* s = nullptr;
-        BIO* c = nullptr;
-        BIO_new_bio_pair(&s, 0, &c, 0);
-        SSL_set_bio(server.get(), s, s);
-        SSL_set_bio(client.get(), c, c);
-        SSL_set_accept_state(server.get());
-        SSL_set_connect_state(client.get());
-        if (!handshake(client.get(), server.get())) {
+        tls_pair pair(server_ctx.get(), client_ctx.get());
+        if (!pair.handshake()) {
             state.SkipWithError("handshake failed");
             break;
         }

@@ -164,24 +164,11 @@ namespace {
 // and its store says why and what to do.
 class OrdinaryHeap : public secretmem::provider_test::ProviderTest {
 protected:
-    void SetUp() override
-    {
-        ProviderTest::SetUp();
-        const char* heap = nullptr;
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_ptr("secretmem-openssl-heap", const_cast<char**>(&heap), 0),
-            OSSL_PARAM_construct_end(),
-        };
-        ASSERT_EQ(OSSL_PROVIDER_get_params(secretmem_, params), 1);
-        ASSERT_NE(heap, nullptr);
-        heap_ = heap;
-    }
-    std::string heap_;
 };
 
 TEST_F(OrdinaryHeap, ProviderSaysSo)
 {
-    EXPECT_EQ(heap_, "ordinary");
+    EXPECT_EQ(openssl_heap(), "ordinary");
 }
 
 TEST_F(OrdinaryHeap, EcRsaAndX25519AreLeftToTheDefaultProvider)

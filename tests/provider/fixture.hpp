@@ -47,6 +47,8 @@ protected:
     [[nodiscard]] bool verifies(EVP_PKEY* key, const char* md,
                                 const std::vector<unsigned char>& signature,
                                 const tuning& tune = {}) const;
+    // The provider's "secretmem-openssl-heap": a backend, or "ordinary".
+    [[nodiscard]] std::string openssl_heap() const;
     // The shared secret of `key` with `peer`; empty on failure.
     [[nodiscard]] std::vector<unsigned char> derive(EVP_PKEY* key, EVP_PKEY* peer) const;
 

@@ -5,6 +5,8 @@
 // cannot leave the provider, so every handshake signature is made there.
 #include "fixture.hpp"
 
+#include <tls_pair.hpp>
+
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -19,11 +21,9 @@
 namespace {
 
 using namespace secretmem::provider_test;
-using secretmem::openssl::openssl_free;
-
-using ssl_ctx_ptr = std::unique_ptr<SSL_CTX, openssl_free<SSL_CTX, SSL_CTX_free>>;
-using ssl_ptr = std::unique_ptr<SSL, openssl_free<SSL, SSL_free>>;
-using x509_ptr = std::unique_ptr<X509, openssl_free<X509, X509_free>>;
+using secretmem::openssl::ssl_ctx_ptr;
+using secretmem::openssl::tls_pair;
+using secretmem::openssl::x509_ptr;
 
 struct handshake_case {
     const char* name;
@@ -54,21 +54,7 @@ protected:
     // A self-signed certificate for `key`, signed by it (in the provider).
     [[nodiscard]] x509_ptr certificate(EVP_PKEY* key) const
     {
-        x509_ptr cert(X509_new_ex(libctx(), nullptr));
-        if (!cert)
-            return nullptr;
-        X509_NAME* name = X509_get_subject_name(cert.get());
-        const EVP_MD* md = EVP_PKEY_is_a(key, "ED25519") == 1 ? nullptr : EVP_sha256();
-        const bool ok = X509_set_version(cert.get(), X509_VERSION_3) == 1 &&
-                        ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1) == 1 &&
-                        X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60) != nullptr &&
-                        X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600) != nullptr &&
-                        X509_NAME_add_entry_by_txt(
-                            name, "CN", MBSTRING_ASC,
-                            reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0) == 1 &&
-                        X509_set_issuer_name(cert.get(), name) == 1 &&
-                        X509_set_pubkey(cert.get(), key) == 1 && X509_sign(cert.get(), key, md) > 0;
-        return ok ? std::move(cert) : nullptr;
+        return secretmem::openssl::self_signed(key, libctx());
     }
 
     [[nodiscard]] ssl_ctx_ptr context(const SSL_METHOD* method) const
@@ -80,28 +66,6 @@ protected:
         return ctx;
     }
 };
-
-// Both ends step until both are done; false if either fails or it never ends.
-bool handshake(SSL* client, SSL* server)
-{
-    bool client_done = false;
-    bool server_done = false;
-    for (int round = 0; round < 100 && !(client_done && server_done); ++round) {
-        if (!client_done) {
-            const int r = SSL_do_handshake(client);
-            client_done = r == 1;
-            if (r <= 0 && SSL_get_error(client, r) != SSL_ERROR_WANT_READ)
-                return false;
-        }
-        if (!server_done) {
-            const int r = SSL_do_handshake(server);
-            server_done = r == 1;
-            if (r <= 0 && SSL_get_error(server, r) != SSL_ERROR_WANT_READ)
-                return false;
-        }
-    }
-    return client_done && server_done;
-}
 
 TEST_P(Tls, HandshakeWithTheKeyInSecretMemory)
 {
@@ -125,29 +89,21 @@ TEST_P(Tls, HandshakeWithTheKeyInSecretMemory)
         ASSERT_EQ(SSL_CTX_set1_sigalgs_list(client_ctx.get(), GetParam().sigalgs), 1);
     }
 
-    const ssl_ptr server(SSL_new(server_ctx.get()));
-    const ssl_ptr client(SSL_new(client_ctx.get()));
-    ASSERT_TRUE(server && client);
-    BIO* server_end = nullptr;
-    BIO* client_end = nullptr;
-    ASSERT_EQ(BIO_new_bio_pair(&server_end, 0, &client_end, 0), 1);
-    SSL_set_bio(server.get(), server_end, server_end);
-    SSL_set_bio(client.get(), client_end, client_end);
-    SSL_set_accept_state(server.get());
-    SSL_set_connect_state(client.get());
-
-    ASSERT_TRUE(handshake(client.get(), server.get())) << drain_errors();
-    EXPECT_EQ(SSL_version(client.get()), GetParam().version);
-    EXPECT_EQ(SSL_get_verify_result(client.get()), X509_V_OK);
+    tls_pair pair(server_ctx.get(), client_ctx.get());
+    ASSERT_TRUE(pair.handshake()) << drain_errors();
+    SSL* server = pair.server.get();
+    SSL* client = pair.client.get();
+    EXPECT_EQ(SSL_version(client), GetParam().version);
+    EXPECT_EQ(SSL_get_verify_result(client), X509_V_OK);
     int nid = 0;
-    ASSERT_EQ(SSL_get_peer_signature_type_nid(client.get(), &nid), 1);
+    ASSERT_EQ(SSL_get_peer_signature_type_nid(client, &nid), 1);
     EXPECT_EQ(nid, GetParam().peer_signature) << OBJ_nid2sn(nid);
 
     const std::string hello = "served with a key the direct map never held";
-    ASSERT_EQ(SSL_write(server.get(), hello.data(), static_cast<int>(hello.size())),
+    ASSERT_EQ(SSL_write(server, hello.data(), static_cast<int>(hello.size())),
               static_cast<int>(hello.size()));
     std::array<char, 64> got{};
-    const int n = SSL_read(client.get(), got.data(), static_cast<int>(got.size()));
+    const int n = SSL_read(client, got.data(), static_cast<int>(got.size()));
     ASSERT_GT(n, 0) << drain_errors();
     EXPECT_EQ(std::string(got.data(), static_cast<std::size_t>(n)), hello);
 }
