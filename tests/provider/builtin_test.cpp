@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The provider added built in (OSSL_PROVIDER_add_builtin), as a program that
 // links libsecretmem-provider would add it, in a library context of its own.
+#include "../support/privileges.hpp"
 #include "fixture.hpp"
 
 #include <secretmem_provider.h>
@@ -19,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -214,6 +216,29 @@ TEST_F(OrdinaryHeap, StoreRefusesWithTheReason)
     EXPECT_NE(errors.find("OpenSSL's heap is not secret memory in this process"), std::string::npos)
         << errors;
     EXPECT_NE(errors.find("libsecretmem-preload.so"), std::string::npos) << errors;
+}
+
+} // namespace
+
+namespace {
+
+// No secret memory for a key (here: a kernel without the secret-memory
+// system calls, and degraded protection not allowed): no key, and the
+// error queue says why, with the SDK's reason.
+TEST(NoSecretMemory, KeyGenerationSaysWhy)
+{
+    EXPECT_EXIT(
+        {
+            secretmem::test::hide_secret_syscalls();
+            const secretmem::openssl::libctx_ptr libctx(OSSL_LIB_CTX_new());
+            OSSL_PROVIDER_add_builtin(libctx.get(), "secretmem", secretmem_provider_init);
+            OSSL_PROVIDER_load(libctx.get(), "secretmem");
+            OSSL_PROVIDER_load(libctx.get(), "default");
+            EVP_PKEY* key = EVP_PKEY_Q_keygen(libctx.get(), "provider=secretmem", "ED25519");
+            std::fprintf(stderr, "%s", drain_errors().c_str());
+            std::exit(key == nullptr ? 0 : 1);
+        },
+        testing::ExitedWithCode(0), "no secret memory could be had for the key.*Ed25519 key: ");
 }
 
 } // namespace

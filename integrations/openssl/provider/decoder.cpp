@@ -14,6 +14,7 @@
 // loaded.
 #include "dispatch.hpp"
 #include "dispatch_tables.hpp"
+#include "errors.h"
 #include "held_key.hpp"
 
 #include <openssl_ptr.hpp>
@@ -24,6 +25,7 @@
 #include <openssl/err.h>
 
 #include <array>
+#include <exception>
 #include <memory>
 
 namespace secretmem::provider {
@@ -104,10 +106,15 @@ int decode(void* ctx, OSSL_CORE_BIO* cin, int selection, OSSL_CALLBACK* data_cb,
     }
     if (!decoded)
         return 1;
-    held_key held = hold(p, pkey_ptr(raw), "the decoded key");
-    if (held.object == nullptr)
-        return 0; // a key, but not one this provider holds: the queue says why
-    return give(held, data_cb, data_cbarg) ? 1 : 0;
+    try {
+        held_key held = hold(p, pkey_ptr(raw), "the decoded key");
+        if (held.object == nullptr)
+            return 0; // a key, but not one this provider holds: the queue says why
+        return give(held, data_cb, data_cbarg) ? 1 : 0;
+    } catch (const std::exception& e) {
+        secretmem_raise(p, SECRETMEM_R_NO_SECRET_MEMORY, "the decoded key: %s", e.what());
+        return 0;
+    }
 }
 
 template <const char* Structure>

@@ -6,6 +6,8 @@
 // what it derives from the seed.
 #pragma once
 
+#include "provider_ctx.h"
+
 #include <secretmem/region.hpp>
 
 #include <array>
@@ -56,6 +58,7 @@ private:
 // provkey): empty until imported or generated.
 struct ed25519_key_object {
     std::optional<ed25519_key> key;
+    const secretmem_provider_ctx* provctx = nullptr; // for the error queue
 };
 
 } // namespace secretmem::provider

@@ -6,6 +6,8 @@
 #include "dispatch.hpp"
 #include "dispatch_tables.hpp"
 #include "ed25519_key.hpp"
+#include "errors.h"
+#include "provider_ctx.h"
 
 #include <openssl/core_dispatch.h>
 #include <openssl/core_names.h>
@@ -33,9 +35,16 @@ key_object* object(void* keydata)
     return static_cast<key_object*>(keydata);
 }
 
-void* new_key(void* /*provctx*/)
+void* new_key(void* provctx)
 {
-    return hand_over<key_object>();
+    return hand_over<key_object>(std::nullopt, static_cast<const secretmem_provider_ctx*>(provctx));
+}
+
+// No secret memory for a key: the SDK's reason (which backends were tried,
+// what to do) goes on the error queue.
+void raise_no_secret_memory(const secretmem_provider_ctx* provctx, const std::exception& e)
+{
+    secretmem_raise(provctx, SECRETMEM_R_NO_SECRET_MEMORY, "Ed25519 key: %s", e.what());
 }
 
 void free_key(void* keydata)
@@ -107,7 +116,8 @@ int import_key(void* keydata, int selection, const OSSL_PARAM params[])
         k->key = ed25519_key::from_public(std::span<const unsigned char, ed25519_key::public_size>(
             static_cast<const unsigned char*>(data), size));
         return 1;
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+        raise_no_secret_memory(k->provctx, e);
         return 0;
     }
 }
@@ -204,11 +214,12 @@ const OSSL_PARAM* gettable_params(void* /*provctx*/)
 // is wanted at all.
 struct gen_ctx {
     int selection;
+    const secretmem_provider_ctx* provctx;
 };
 
-void* gen_init(void* /*provctx*/, int selection, const OSSL_PARAM /*params*/[])
+void* gen_init(void* provctx, int selection, const OSSL_PARAM /*params*/[])
 {
-    return hand_over<gen_ctx>(selection);
+    return hand_over<gen_ctx>(selection, static_cast<const secretmem_provider_ctx*>(provctx));
 }
 
 void* generate(void* genctx, OSSL_CALLBACK* /*cb*/, void* /*cbarg*/)
@@ -217,8 +228,9 @@ void* generate(void* genctx, OSSL_CALLBACK* /*cb*/, void* /*cbarg*/)
     if ((g->selection & OSSL_KEYMGMT_SELECT_KEYPAIR) == 0)
         return nullptr;
     try {
-        return hand_over<key_object>(ed25519_key::generate());
-    } catch (const std::exception&) {
+        return hand_over<key_object>(ed25519_key::generate(), g->provctx);
+    } catch (const std::exception& e) {
+        raise_no_secret_memory(g->provctx, e);
         return nullptr;
     }
 }

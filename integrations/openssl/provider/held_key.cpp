@@ -31,6 +31,7 @@ held_key hold_ed25519(const secretmem_provider_ctx* provctx, const EVP_PKEY* key
         return {};
     }
     auto object = std::make_unique<ed25519_key_object>();
+    object->provctx = provctx;
     object->key = ed25519_key::from_seed(std::span<const unsigned char, ed25519_key::seed_size>(
         reinterpret_cast<const unsigned char*>(w.data()), ed25519_key::seed_size));
     return {"ED25519", object.release(), take_back<ed25519_key_object>};
