@@ -4,8 +4,10 @@
 // cleared: they may hold private numbers.
 #pragma once
 
+#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/decoder.h>
 #include <openssl/evp.h>
 
 #include <memory>
@@ -24,6 +26,9 @@ using bignum_ptr = std::unique_ptr<BIGNUM, openssl_free<BIGNUM, BN_clear_free>>;
 using signature_ptr =
     std::unique_ptr<EVP_SIGNATURE, openssl_free<EVP_SIGNATURE, EVP_SIGNATURE_free>>;
 using keyexch_ptr = std::unique_ptr<EVP_KEYEXCH, openssl_free<EVP_KEYEXCH, EVP_KEYEXCH_free>>;
+using decoder_ctx_ptr =
+    std::unique_ptr<OSSL_DECODER_CTX, openssl_free<OSSL_DECODER_CTX, OSSL_DECODER_CTX_free>>;
+using bio_ptr = std::unique_ptr<BIO, openssl_free<BIO, BIO_free_all>>;
 using libctx_ptr = std::unique_ptr<OSSL_LIB_CTX, openssl_free<OSSL_LIB_CTX, OSSL_LIB_CTX_free>>;
 
 } // namespace secretmem::openssl

@@ -31,14 +31,9 @@
 namespace secretmem::provider {
 namespace {
 
+using openssl::bio_ptr;
+using openssl::decoder_ctx_ptr;
 using openssl::pkey_ptr;
-
-struct decoder_ctx_free {
-    void operator()(OSSL_DECODER_CTX* ctx) const { OSSL_DECODER_CTX_free(ctx); }
-};
-struct bio_free {
-    void operator()(BIO* bio) const { BIO_free(bio); }
-};
 
 struct decoder {
     const secretmem_provider_ctx* provctx;
@@ -61,10 +56,10 @@ int does_selection(void* /*provctx*/, int selection)
 }
 
 // The whole input, in a memory BIO of OpenSSL's (secret) heap.
-std::unique_ptr<BIO, bio_free> read_all(const secretmem_provider_ctx* p, OSSL_CORE_BIO* cin)
+bio_ptr read_all(const secretmem_provider_ctx* p, OSSL_CORE_BIO* cin)
 {
-    const std::unique_ptr<BIO, bio_free> in(BIO_new_from_core_bio(p->libctx, cin));
-    std::unique_ptr<BIO, bio_free> copy(BIO_new(BIO_s_secmem()));
+    const bio_ptr in(BIO_new_from_core_bio(p->libctx, cin));
+    bio_ptr copy(BIO_new(BIO_s_secmem()));
     if (!in || !copy)
         return nullptr;
     std::array<char, 4096> chunk{};
@@ -94,9 +89,9 @@ int decode(void* ctx, OSSL_CORE_BIO* cin, int selection, OSSL_CALLBACK* data_cb,
     if (!der)
         return 1;
     EVP_PKEY* raw = nullptr;
-    const std::unique_ptr<OSSL_DECODER_CTX, decoder_ctx_free> dctx(
-        OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", Structure, nullptr, OSSL_KEYMGMT_SELECT_KEYPAIR,
-                                      p->libctx, SECRETMEM_DELEGATE_PROPQ));
+    const decoder_ctx_ptr dctx(OSSL_DECODER_CTX_new_for_pkey(&raw, "DER", Structure, nullptr,
+                                                             OSSL_KEYMGMT_SELECT_KEYPAIR, p->libctx,
+                                                             SECRETMEM_DELEGATE_PROPQ));
     bool decoded = false;
     {
         const decoding_elsewhere guard;

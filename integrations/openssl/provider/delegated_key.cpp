@@ -137,17 +137,6 @@ openssl::md_ctx_ptr sign_templates::copy(const secretmem_provider_ctx* provctx, 
     return copied;
 }
 
-bool may_hold_private_key(const secretmem_provider_ctx* provctx,
-                          const delegated_algorithm& algorithm)
-{
-    if (provctx->openssl_heap_secret != 0)
-        return true;
-    secretmem_raise(provctx, SECRETMEM_R_OPENSSL_HEAP_NOT_SECRET,
-                    "%s keys are used by the default provider's math, in OpenSSL's heap",
-                    algorithm.name);
-    return false;
-}
-
 bool accept(const delegated_key& key)
 {
     if (!key.has_private() || (key.pkey && key.algorithm->accepts(key.pkey.get())))

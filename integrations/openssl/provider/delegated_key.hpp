@@ -3,8 +3,10 @@
 // provider's own key object.  That object, and every copy libcrypto makes
 // of the key while decoding and using it, is in OpenSSL's heap: so such a
 // key is accepted only where that heap is secret memory
-// (openssl_heap_probe.h), and its private half never leaves through this
-// provider (no private export, no private parameters).
+// (openssl_heap_probe.h): the provider offers these key types nowhere else
+// (algorithms.cpp), so a delegated key never exists in such a process.  Its
+// private half never leaves through this provider (no private export, no
+// private parameters).
 #pragma once
 
 #include "provider_ctx.h"
@@ -65,18 +67,14 @@ struct delegated_key {
     const delegated_algorithm* algorithm;
     openssl::pkey_ptr pkey{}; // the delegate's key; null until generated or imported
     int contents = 0;         // OSSL_KEYMGMT_SELECT_* bits the key holds
-    std::unique_ptr<sign_templates> signing = std::make_unique<sign_templates>();
+    // A cache: filled by signatures, which see the key as const.
+    mutable sign_templates signing{};
 
     [[nodiscard]] bool has_private() const noexcept
     {
         return (contents & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0;
     }
 };
-
-// Whether `provctx` may hold a private key of this kind; when not, an entry
-// on the error queue says why and what to do.
-[[nodiscard]] bool may_hold_private_key(const secretmem_provider_ctx* provctx,
-                                        const delegated_algorithm& algorithm);
 
 // Whether a new key fits what `algorithm` accepts; when not, the error
 // queue says so.

@@ -166,9 +166,6 @@ struct keymgmt {
         if (k == nullptr)
             return 0;
         const int contents = imported_contents(selection, params);
-        const bool is_private = (contents & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0;
-        if (is_private && !may_hold_private_key(k->provctx, A))
-            return 0;
         pkey_ptr imported = from_data(k->provctx, A.name, selection, params);
         if (!imported)
             return 0;
@@ -352,8 +349,6 @@ struct keymgmt {
     static void* gen_init(void* provctx, int selection, const OSSL_PARAM params[])
     {
         const secretmem_provider_ctx* p = provider(provctx);
-        if ((selection & OSSL_KEYMGMT_SELECT_PRIVATE_KEY) != 0 && !may_hold_private_key(p, A))
-            return nullptr;
         auto g = std::unique_ptr<gen_ctx>(new (std::nothrow) gen_ctx{p, selection, nullptr});
         if (!g ||
             !start_generation(*g, pkey_ctx_ptr(EVP_PKEY_CTX_new_from_name(

@@ -144,7 +144,7 @@ struct signature {
         // The common signature, with no parameters at init (libssl sets
         // its own after): a copy of the key's context for the digest.
         if (for_signing && (params == nullptr || params->key == nullptr)) {
-            c->digest = c->key->signing->copy(c->provctx, c->key->pkey.get(), mdname);
+            c->digest = c->key->signing.copy(c->provctx, c->key->pkey.get(), mdname);
             if (!c->digest)
                 return 0;
             EVP_MD_CTX_set_flags(c->digest.get(), EVP_MD_CTX_FLAG_FINALISE);

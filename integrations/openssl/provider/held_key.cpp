@@ -40,9 +40,11 @@ held_key hold_ed25519(const secretmem_provider_ctx* provctx, const EVP_PKEY* key
 held_key hold_delegated(const secretmem_provider_ctx* provctx, pkey_ptr key,
                         const delegated_algorithm& algorithm)
 {
-    auto object = std::make_unique<delegated_key>(
-        delegated_key{provctx, &algorithm, std::move(key),
-                      OSSL_KEYMGMT_SELECT_KEYPAIR | OSSL_KEYMGMT_SELECT_ALL_PARAMETERS});
+    auto object = std::make_unique<delegated_key>();
+    object->provctx = provctx;
+    object->algorithm = &algorithm;
+    object->pkey = std::move(key);
+    object->contents = OSSL_KEYMGMT_SELECT_KEYPAIR | OSSL_KEYMGMT_SELECT_ALL_PARAMETERS;
     if (!accept(*object))
         return {};
     return {algorithm.name, object.release(), take_back<delegated_key>};

@@ -39,10 +39,7 @@ using openssl::pkey_ptr;
 
 constexpr std::string_view scheme = "secretmem:";
 
-struct decoder_ctx_free {
-    void operator()(OSSL_DECODER_CTX* ctx) const { OSSL_DECODER_CTX_free(ctx); }
-};
-using decoder_ctx_ptr = std::unique_ptr<OSSL_DECODER_CTX, decoder_ctx_free>;
+using openssl::decoder_ctx_ptr;
 
 struct store_ctx {
     const secretmem_provider_ctx* provctx;
