@@ -2,6 +2,7 @@
 # Build the test kernel: build/kernel/obj/arch/x86/boot/bzImage.
 #
 #   kernel/scripts/build-kernel.sh
+#   KERNEL_FLAVOR=stock|debug kernel/scripts/build-kernel.sh   (see lib.sh)
 #
 # Steps, each skipped when its inputs did not change: extract + patch the
 # source (prepare-source.sh), configure (configure-kernel.sh), make bzImage.
@@ -26,7 +27,18 @@ if ! flock -n 9; then
 	flock 9
 fi
 
-"$here/prepare-source.sh"
+if [[ "$KERNEL_FLAVOR" == debug ]]; then
+	# The debug kernel builds the patched tree: keep the patched build from
+	# rewriting it meanwhile, and bring it up to date first.
+	exec 8>"$KDIR/build.lock"
+	if ! flock -n 8; then
+		log "a build of the patched kernel is running: waiting for it"
+		flock 8
+	fi
+	KERNEL_FLAVOR=patched "$here/prepare-source.sh"
+else
+	"$here/prepare-source.sh"
+fi
 "$here/configure-kernel.sh"
 
 jobs="${KERNEL_JOBS:-$(nproc)}"

@@ -8,7 +8,7 @@
 # bash with cwd = the host's cwd if that is inside the repository (else the
 # repository root), PATH=standard dirs, HOME=/tmp (a tmpfs), stdin /dev/null;
 # its output streams here live. A scratch disk is /dev/vda (for O_DIRECT).
-# VM_KERNEL (patched, stock or a path) is set in the guest too.
+# VM_KERNEL (patched, stock, debug or a path) is set in the guest too.
 #
 # Exit status: the command's own; 1 if it exited 0 but the kernel logged a
 # warning (WARN/BUG/Oops/...) during the run; 124 if the VM timed out; 125 if
@@ -21,8 +21,9 @@
 #   VM_DISK_MB=256     size of the scratch disk /dev/vda (0: none)
 #   VM_ENV='A B'       more host variables to pass in (SECRETMEM_* and GTEST_* always are)
 #   VM_ALLOW_KERNEL_WARNINGS=1   report kernel warnings but do not fail on them
+#   VM_EXPECT_OOM=1    the command provokes the OOM killer: its reports are no warning
 #   VM_KEEP=1          keep the run directory (console log, dmesg) even on success
-#   VM_KERNEL=patched  which kernel: patched (default), stock, or a bzImage path
+#   VM_KERNEL=patched  which kernel: patched (default), stock, debug, or a bzImage path
 set -euo pipefail
 here="$(dirname "${BASH_SOURCE[0]}")"
 # shellcheck source=kernel/scripts/lib.sh
@@ -39,7 +40,7 @@ VM_CPU="${VM_CPU:-max}"
 VM_APPEND="${VM_APPEND:-}"
 VM_DISK_MB="${VM_DISK_MB:-256}"
 case "${VM_KERNEL:=patched}" in
-patched | stock) kernel=$(bzimage_of "$VM_KERNEL") ;;
+patched | stock | debug) kernel=$(bzimage_of "$VM_KERNEL") ;;
 *) kernel=$VM_KERNEL ;;
 esac
 
@@ -65,7 +66,7 @@ cwd=$(pwd -P)
 	echo '# written by kernel/scripts/vm-run.sh, run by the guest'
 	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 	echo 'export HOME=/tmp TERM=dumb LANG=C.UTF-8 SHELL=/bin/bash USER=root LOGNAME=root'
-	printf 'export VM_KERNEL=%q\n' "$VM_KERNEL" # which kernel this is: patched, stock or a path
+	printf 'export VM_KERNEL=%q\n' "$VM_KERNEL" # which kernel this is: patched, stock, debug or a path
 	for name in $(compgen -e); do
 		if [[ "$name" == SECRETMEM_* || "$name" == GTEST_* || " ${VM_ENV:-} " == *" $name "* ]]; then
 			printf 'export %s=%q\n' "$name" "${!name}"
@@ -176,11 +177,11 @@ took=$(awk -v a="$(cat "$run/started")" -v b="$(cat "$run/ended")" 'BEGIN { prin
 vmlog "boot to command ${boot:-?} s, command ${took} s, exit status $status"
 
 # Kernel problems during the run fail it, even if the command itself passed.
-pattern='WARNING:|BUG:|BUG |Oops|KASAN|UBSAN|Call Trace|general protection fault|Kernel panic|kernel BUG'
-pattern+='|soft lockup|hard LOCKUP|detected stalls|blocked for more than|Bad page|page dumped because|list_(add|del) corruption'
-if grep -qE "$pattern" "$run/dmesg.txt" 2>/dev/null; then
+dmesg_check=("$here/dmesg-problems.sh")
+[[ "${VM_EXPECT_OOM:-0}" == 1 ]] && dmesg_check+=(--allow-oom)
+if [[ -f "$run/dmesg.txt" ]] && problems=$("${dmesg_check[@]}" "$run/dmesg.txt"); then
 	vmlog "the kernel logged problems during the run (full log: $run/dmesg.txt):"
-	grep -E -A 20 "$pattern" "$run/dmesg.txt" | head -n 200 | sed 's/^/    /' >&2
+	head -n 200 <<<"$problems" | sed 's/^/    /' >&2
 	if [[ "${VM_ALLOW_KERNEL_WARNINGS:-0}" == 1 ]]; then
 		vmlog "VM_ALLOW_KERNEL_WARNINGS=1: not failing the run for them"
 	else

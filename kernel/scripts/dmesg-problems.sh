@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Print what the kernel logged that a test run must fail on: warnings, BUGs,
+# oopses, KASAN/UBSAN reports, lockdep splats, stalls, list corruption and
+# bad pages, each with the 20 lines after it.  Exit 0 if there are any, 1 if
+# the log is clean (as grep does).
+#
+#   kernel/scripts/dmesg-problems.sh [--allow-oom] DMESG_FILE
+#
+# --allow-oom: a run that provokes the OOM killer on purpose (tests/stress).
+# The OOM killer's own report, from "invoked oom-killer" to "Killed
+# process", prints a stack trace: that trace is not a problem, but a warning
+# or report inside the block still is.
+set -euo pipefail
+
+allow_oom=0
+if [[ "${1:-}" == --allow-oom ]]; then
+	allow_oom=1
+	shift
+fi
+(($# == 1)) || {
+	echo "usage: $0 [--allow-oom] DMESG_FILE" >&2
+	exit 2
+}
+
+severe='WARNING:|BUG:|BUG |Oops|KASAN|UBSAN|general protection fault|Kernel panic|kernel BUG'
+severe+='|possible circular locking|possible recursive locking|inconsistent lock state|lock held when returning'
+severe+='|soft lockup|hard LOCKUP|detected stalls|blocked for more than|Bad page|page dumped because|list_(add|del) corruption'
+pattern="$severe|Call Trace"
+
+awk -v allow="$allow_oom" -v severe="$severe" '
+	allow && /invoked oom-killer:/ { in_oom = 1 }
+	in_oom && $0 !~ severe { if (/Killed process/) in_oom = 0; next }
+	{ print }
+' "$1" | grep -E -A 20 "$pattern"
