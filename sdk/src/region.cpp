@@ -152,8 +152,8 @@ region region::allocate(std::size_t size, const policy& p)
         state->kind = b.kind();
         state->degraded = b.degraded();
     } catch (...) {
-        // The kernel keeps the reservation intact when a MAP_FIXED mapping
-        // fails, so the whole range is still ours to unmap.
+        // A backend that fails leaves the range mapped or reserved, never a
+        // hole (backend.hpp), so the whole range is still ours to unmap.
         ::munmap(state->reservation, state->reserved);
         throw;
     }

@@ -3,12 +3,15 @@
 // the degraded backend needs the caller's consent; when nothing qualifies the
 // error says which backend failed, why, and what to do.
 #include "../support/privileges.hpp"
+#include "../support/proc.hpp"
 #include "backend_param.hpp"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <sys/mman.h>
 
 namespace secretmem::test {
 namespace {
@@ -173,6 +176,32 @@ TEST(Policy, MemlockErrorSaysWhatToDo)
         testing::ExitedWithCode(0),
         "failed with EAGAIN.*RLIMIT_MEMLOCK is 64 KiB \\(hard limit 64 KiB\\).*this region needs "
         "1 MiB.*ulimit -l [0-9]+");
+}
+
+// A backend that fails leaves its range reserved or mapped, never a hole:
+// a MAP_FIXED mmap() of memfd_secret over RLIMIT_MEMLOCK unmaps the range
+// before it fails, and the next mmap() anywhere in the process could be
+// given it, only for the reservation's owner to unmap it from under them.
+// (Where memfd_secret does not charge the limit, the mapping succeeds, and
+// the range is whole too.)
+TEST(Policy, FailedMappingLeavesNoHole)
+{
+    if (!backend_for(backend_kind::fd).available().usable)
+        GTEST_SKIP() << "no memfd_secret on this machine";
+    EXPECT_EXIT(
+        {
+            const std::size_t length = std::size_t{1024} * 1024;
+            void* reservation = ::mmap(nullptr, length, PROT_NONE,
+                                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            limit_memlock(64UL * 1024);
+            const std::error_code ec = backend_for(backend_kind::fd).map_at(reservation, length);
+            const bool whole =
+                mapping_perms(reservation).has_value() &&
+                mapping_perms(static_cast<std::byte*>(reservation) + length - 1).has_value();
+            std::fprintf(stderr, "map_at: %s\n", ec ? ec.message().c_str() : "mapped");
+            std::exit(reservation != MAP_FAILED && whole ? 0 : 1);
+        },
+        testing::ExitedWithCode(0), "");
 }
 
 } // namespace

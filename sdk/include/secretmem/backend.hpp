@@ -57,8 +57,10 @@ public:
 
     // Replace [addr, addr + length) with secret memory, readable and
     // writable.  The range is page-aligned and lies inside a reservation the
-    // caller owns, which it unmaps on failure.  Returns the errno of the
-    // failing step.
+    // caller owns, which it unmaps on failure.  A failure leaves the range
+    // the caller's (still reserved, or mapped), never unmapped: someone
+    // else's mmap() could take a hole.  Returns the errno of the failing
+    // step.
     [[nodiscard]] virtual std::error_code map_at(void* addr, std::size_t length) const noexcept = 0;
 
     // Still in the kernel's direct map: usable only when the caller allows it.

@@ -38,6 +38,33 @@ std::error_code fault_in(void* addr, std::size_t length) noexcept
     return {};
 }
 
+// The file mapped at [addr, addr + length), never leaving a hole there.
+// Where the range is free (a forked child remaking its heap, which
+// MADV_DONTFORK left out of it), straight into place.  Over the caller's
+// reservation, where the kernel chooses and then moved into place: a
+// MAP_FIXED mmap() that fails in the file's own mmap (over RLIMIT_MEMLOCK:
+// EAGAIN) has already unmapped the range it was given, and the hole could go
+// to anyone's next mmap() before the caller unmaps or remaps its
+// reservation, taking that memory from its new owner.  mremap() makes its
+// checks before it replaces the range.
+std::error_code map_file_at(int file, void* addr, std::size_t length) noexcept
+{
+    constexpr int prot = PROT_READ | PROT_WRITE;
+    if (::mmap(addr, length, prot, MAP_SHARED | MAP_FIXED_NOREPLACE, file, 0) != MAP_FAILED)
+        return {};
+    if (errno != EEXIST)
+        return {errno, std::system_category()};
+    void* elsewhere = ::mmap(nullptr, length, prot, MAP_SHARED, file, 0);
+    if (elsewhere == MAP_FAILED)
+        return {errno, std::system_category()};
+    if (::mremap(elsewhere, length, length, MREMAP_MAYMOVE | MREMAP_FIXED, addr) == MAP_FAILED) {
+        const int error = errno;
+        ::munmap(elsewhere, length);
+        return {error, std::system_category()};
+    }
+    return {};
+}
+
 class fd final : public backend {
 public:
     [[nodiscard]] backend_kind kind() const noexcept override { return backend_kind::fd; }
@@ -62,10 +89,11 @@ public:
         if (file < 0)
             return {errno, std::system_category()};
         std::error_code result;
-        if (::ftruncate(file, static_cast<off_t>(length)) != 0 ||
-            ::mmap(addr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, file, 0) ==
-                MAP_FAILED)
+        if (::ftruncate(file, static_cast<off_t>(length)) != 0) {
             result = {errno, std::system_category()};
+        } else {
+            result = map_file_at(file, addr, length);
+        }
         ::close(file);
         // A MAP_SHARED mapping would be inherited: the child would share the
         // secret pages.  Keep them out of children altogether.
