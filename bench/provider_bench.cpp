@@ -42,6 +42,7 @@ using secretmem::openssl::libctx_ptr;
 using secretmem::openssl::md_ctx_ptr;
 using secretmem::openssl::pkey_ctx_ptr;
 using secretmem::openssl::pkey_ptr;
+using secretmem::openssl::provider_ptr;
 using secretmem::openssl::ssl_ctx_ptr;
 using secretmem::openssl::tls_pair;
 using secretmem::openssl::x509_ptr;
@@ -66,20 +67,27 @@ const std::array<algorithm, 3> algorithms{{
 struct contexts {
     libctx_ptr plain{OSSL_LIB_CTX_new()};
     libctx_ptr with_secretmem{OSSL_LIB_CTX_new()};
+    // After the contexts: unloaded before they are freed.
+    provider_ptr plain_default;
+    provider_ptr secretmem_default;
+    provider_ptr secretmem;
     std::string openssl_heap = "?";
 
     contexts()
     {
-        OSSL_PROVIDER_load(plain.get(), "default");
+        // Before this object is done, so that OpenSSL's clean-up at exit is
+        // registered first and runs after the destructor, not before it.
+        OPENSSL_init_ssl(0, nullptr);
+        plain_default.reset(OSSL_PROVIDER_load(plain.get(), "default"));
         OSSL_PROVIDER_add_builtin(with_secretmem.get(), "secretmem", secretmem_provider_init);
-        OSSL_PROVIDER_load(with_secretmem.get(), "default");
-        OSSL_PROVIDER* p = OSSL_PROVIDER_load(with_secretmem.get(), "secretmem");
+        secretmem_default.reset(OSSL_PROVIDER_load(with_secretmem.get(), "default"));
+        secretmem.reset(OSSL_PROVIDER_load(with_secretmem.get(), "secretmem"));
         const char* heap = nullptr;
         OSSL_PARAM params[] = {
             OSSL_PARAM_construct_utf8_ptr("secretmem-openssl-heap", const_cast<char**>(&heap), 0),
             OSSL_PARAM_construct_end(),
         };
-        if (p != nullptr && OSSL_PROVIDER_get_params(p, params) == 1 && heap != nullptr)
+        if (secretmem && OSSL_PROVIDER_get_params(secretmem.get(), params) == 1 && heap != nullptr)
             openssl_heap = heap;
     }
 

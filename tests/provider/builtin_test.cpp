@@ -230,13 +230,21 @@ TEST(NoSecretMemory, KeyGenerationSaysWhy)
     EXPECT_EXIT(
         {
             secretmem::test::hide_secret_syscalls();
-            const secretmem::openssl::libctx_ptr libctx(OSSL_LIB_CTX_new());
-            OSSL_PROVIDER_add_builtin(libctx.get(), "secretmem", secretmem_provider_init);
-            OSSL_PROVIDER_load(libctx.get(), "secretmem");
-            OSSL_PROVIDER_load(libctx.get(), "default");
-            EVP_PKEY* key = EVP_PKEY_Q_keygen(libctx.get(), "provider=secretmem", "ED25519");
-            std::fprintf(stderr, "%s", drain_errors().c_str());
-            std::exit(key == nullptr ? 0 : 1);
+            bool refused = false;
+            {
+                // Freed before exit(), as a leak checker expects.
+                const secretmem::openssl::libctx_ptr libctx(OSSL_LIB_CTX_new());
+                OSSL_PROVIDER_add_builtin(libctx.get(), "secretmem", secretmem_provider_init);
+                const secretmem::openssl::provider_ptr secretmem(
+                    OSSL_PROVIDER_load(libctx.get(), "secretmem"));
+                const secretmem::openssl::provider_ptr fallback(
+                    OSSL_PROVIDER_load(libctx.get(), "default"));
+                const secretmem::openssl::pkey_ptr key(
+                    EVP_PKEY_Q_keygen(libctx.get(), "provider=secretmem", "ED25519"));
+                std::fprintf(stderr, "%s", drain_errors().c_str());
+                refused = key == nullptr;
+            }
+            std::exit(refused ? 0 : 1);
         },
         testing::ExitedWithCode(0), "no secret memory could be had for the key.*Ed25519 key: ");
 }

@@ -41,11 +41,13 @@ protected:
         // Default first, secretmem after: libcrypto tries the decoder of the
         // provider loaded last first.
         ASSERT_NE(libctx_config_, nullptr);
-        ASSERT_NE(OSSL_PROVIDER_load(libctx_config_.get(), "default"), nullptr);
+        default_config_.reset(OSSL_PROVIDER_load(libctx_config_.get(), "default"));
+        ASSERT_NE(default_config_, nullptr);
         ASSERT_EQ(
             OSSL_PROVIDER_add_builtin(libctx_config_.get(), "secretmem", secretmem_provider_init),
             1);
-        ASSERT_NE(OSSL_PROVIDER_load(libctx_config_.get(), "secretmem"), nullptr);
+        secretmem_config_.reset(OSSL_PROVIDER_load(libctx_config_.get(), "secretmem"));
+        ASSERT_NE(secretmem_config_, nullptr);
         path_ = std::filesystem::temp_directory_path() /
                 ("secretmem-decoder-" + std::to_string(::getpid()) + ".pem");
     }
@@ -90,6 +92,9 @@ protected:
     }
 
     libctx_ptr libctx_config_{OSSL_LIB_CTX_new()};
+    // After the context: unloaded before it is freed.
+    secretmem::openssl::provider_ptr default_config_;
+    secretmem::openssl::provider_ptr secretmem_config_;
     std::filesystem::path path_;
 };
 

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/decoder.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 
 #include <memory>
 
@@ -30,5 +31,13 @@ using decoder_ctx_ptr =
     std::unique_ptr<OSSL_DECODER_CTX, openssl_free<OSSL_DECODER_CTX, OSSL_DECODER_CTX_free>>;
 using bio_ptr = std::unique_ptr<BIO, openssl_free<BIO, BIO_free_all>>;
 using libctx_ptr = std::unique_ptr<OSSL_LIB_CTX, openssl_free<OSSL_LIB_CTX, OSSL_LIB_CTX_free>>;
+
+// A provider from OSSL_PROVIDER_load(), unloaded: the caller's reference
+// keeps it from being torn down even when its library context is freed.
+// Destroy it before that context.
+struct provider_unload {
+    void operator()(OSSL_PROVIDER* provider) const { OSSL_PROVIDER_unload(provider); }
+};
+using provider_ptr = std::unique_ptr<OSSL_PROVIDER, provider_unload>;
 
 } // namespace secretmem::openssl
