@@ -4,7 +4,7 @@
 BUILD   := build
 MESON   := $(BUILD)/meson
 
-.PHONY: all build deps kernel kernel-stock kernel-each-patch checkpatch vm bench check demo clean
+.PHONY: all build deps kernel kernel-stock kernel-debug stress kernel-each-patch checkpatch vm bench check check-asan check-tsan fuzz fuzz-smoke demo clean
 
 all: build
 
@@ -26,6 +26,19 @@ kernel: deps
 # The same kernel without the series: the baseline the selftests compare with.
 kernel-stock: deps
 	@KERNEL_FLAVOR=stock kernel/scripts/build-kernel.sh
+
+# The patched kernel again with kernel/config/debug.config on top (KASAN,
+# lockdep, DEBUG_LIST, DEBUG_PAGEALLOC...): the stress runs on it.
+kernel-debug: deps
+	@KERNEL_FLAVOR=debug kernel/scripts/build-kernel.sh
+
+# The kernel stress (tests/stress) in the VM on the debug kernel: random
+# operations on secret memory from several processes and threads under
+# memory pressure and compaction, an OOM step, then the checks that all of it
+# came back and that dmesg is clean.  make check runs 30 s of it.
+STRESS_SECONDS ?= 300
+stress: build kernel-debug
+	@tests/stress/run-stress.sh $(MESON)/tests/stress/secret-stress $(STRESS_SECONDS)
 
 # Every patch of the series built on its own, in three configurations (slow:
 # about an hour on 2 cores; not part of check).
@@ -50,11 +63,36 @@ vm: build kernel
 bench: build kernel
 	@bench/run-bench.sh $(abspath $(MESON))/bench/secret-bench $(abspath $(BUILD))/bench
 
-# Every test: on this machine's kernel, then in the VM on the patched one.
-# The summary line counts test cases; the exit status is meson's or the summary's.
-check: build kernel kernel-stock
+# Every test: on this machine's kernel, then in the VM on the patched one
+# (and 30 s of the stress on the debug kernel), then the host suites under
+# ASan + UBSan (check-asan) and a smoke run of each fuzzer (fuzz-smoke).
+# The summary lines count test cases; the exit status is 0 only if all passed.
+check: build kernel kernel-stock kernel-debug
 	@status=0; meson test -C $(MESON) --print-errorlogs --num-processes 2 || status=$$?; \
-	scripts/test-summary.py $(MESON) || status=1; exit $$status
+	scripts/test-summary.py $(MESON) || status=1; \
+	scripts/check-sanitized.sh asan || status=1; \
+	scripts/fuzz.sh smoke || status=1; exit $$status
+
+# The host suites again under sanitizers, each in its own build directory
+# (build/asan, build/tsan; scripts/check-sanitized.sh): AddressSanitizer with
+# UndefinedBehaviorSanitizer and LeakSanitizer, or ThreadSanitizer.  Not the
+# vm and lint suites; tests/meson.build says which tests cannot run there, and
+# why.  Independent of check, which may run them after its own suite.
+check-asan: deps
+	@scripts/check-sanitized.sh asan
+
+check-tsan: deps
+	@scripts/check-sanitized.sh tsan
+
+# The libFuzzer targets (fuzz/README.md) in build/fuzz, a clang build of their
+# own: each FUZZ_SECONDS (120) on its seeds and a working corpus; fuzz-smoke
+# runs the seeds and FUZZ_SMOKE_SECONDS (15) each.  Non-zero on any crash,
+# leak or broken invariant, with the input saved and how to run it again.
+fuzz: deps
+	@scripts/fuzz.sh run
+
+fuzz-smoke: deps
+	@scripts/fuzz.sh smoke
 
 demo: build
 	@scripts/demo.sh $(MESON)

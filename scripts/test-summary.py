@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Print the closing line of a meson test run, counting GoogleTest cases
 (from the JUnit file meson's gtest protocol leaves beside the log) rather
-than whole test programs: "secretmem: N passed, N failed, N skipped"."""
+than whole test programs: "secretmem: N passed, N failed, N skipped".
+  test-summary.py BUILD [SETUP]
+SETUP: the run was `meson test --setup SETUP`, whose log meson names
+testlog-SETUP.json."""
 import json
 import sys
 import xml.etree.ElementTree as ET
@@ -20,9 +23,10 @@ def gtest_counts(junit: Path):
     return passed, failed, skipped
 
 
-def main(build: Path) -> int:
+def main(build: Path, setup: str = "") -> int:
     passed = failed = skipped = 0
-    for line in (build / "meson-logs" / "testlog.json").read_text().splitlines():
+    log = f"testlog-{setup}.json" if setup else "testlog.json"
+    for line in (build / "meson-logs" / log).read_text().splitlines():
         test = json.loads(line)
         junit = build / f"{test['name'].split(' / ')[-1]}.xml"
         ok = test["result"] in ("OK", "EXPECTEDFAIL", "SKIP")
@@ -41,4 +45,4 @@ def main(build: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    sys.exit(main(Path(sys.argv[1]), *sys.argv[2:3]))
