@@ -8,6 +8,8 @@ packages=(
     meson ninja-build pkg-config g++ ccache
     libgtest-dev libbenchmark-dev libjemalloc-dev libssl-dev openssl libsodium-dev
     clang-format clang-tidy
+    # libFuzzer targets (make fuzz): clang and its runtimes
+    clang libclang-rt-14-dev
     # kernel series and the VM that boots it
     linux-source-6.12 flex bison bc libelf-dev cpio busybox-static qemu-system-x86
     e2fsprogs libcap-dev libnuma-dev liburing-dev

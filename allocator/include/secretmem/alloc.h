@@ -39,7 +39,7 @@ extern "C" {
  * start at all; secretmem_heap_error() then says why and what to do.
  * secretmem_malloc(0) returns a unique pointer.  secretmem_realloc() keeps
  * the block secret and zeroes the old one when it moves; realloc(p, 0)
- * frees p and returns a unique pointer.
+ * frees p and returns NULL, as glibc's does.
  */
 SECRETMEM_ALLOC_API void* secretmem_malloc(size_t size);
 SECRETMEM_ALLOC_API void* secretmem_calloc(size_t count, size_t size);
