@@ -43,11 +43,24 @@ settled() {
         sleep 0.1
     done
     check "SecretMem (kB)" "$(meminfo SecretMem)" 0
+    # The drain does not wait for chunks the pool's worker is already giving
+    # back, hundreds of them after the OOM step, each slow under KASAN and
+    # DEBUG_PAGEALLOC: read the counters together until they agree, for up
+    # to a minute, and say how long it took.
     echo 1 >/proc/sys/vm/secret_map_pool_drain
-    check "SecretPool after a drain (kB)" "$(meminfo SecretPool)" 0
-    local taken given
-    taken=$(vmstat secret_chunk_alloc)
-    given=$(vmstat secret_chunk_free)
+    local pool taken given waited=0
+    while :; do
+        pool=$(meminfo SecretPool)
+        taken=$(vmstat secret_chunk_alloc)
+        given=$(vmstat secret_chunk_free)
+        [[ $pool == 0 && $given == "$taken" ]] && break
+        ((waited < 60)) || break
+        sleep 1
+        waited=$((waited + 1))
+        echo 1 >/proc/sys/vm/secret_map_pool_drain
+    done
+    echo "  the pool drained ${waited} s after the drain returned"
+    check "SecretPool after a drain (kB)" "$pool" 0
     check "chunks given back (of $taken taken)" "$given" "$taken"
     echo "  secret_page_fallback=$(vmstat secret_page_fallback) secret_tlb_flush=$(vmstat secret_tlb_flush) secret_page_zeroed=$(vmstat secret_page_zeroed)"
     local probe=/sys/kernel/debug/secret_map/check_free
