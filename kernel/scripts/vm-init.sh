@@ -39,6 +39,11 @@ mount -t sysfs sysfs "$root/sys"
 mount -t debugfs debugfs "$root/sys/kernel/debug" 2>/dev/null
 mount -t devtmpfs devtmpfs "$root/dev"
 mkdir -p "$root/dev/pts" "$root/dev/shm" "$root/dev/hugepages"
+# What udev would make: bash's process substitution needs /dev/fd.
+ln -sfn /proc/self/fd "$root/dev/fd"
+ln -sfn /proc/self/fd/0 "$root/dev/stdin"
+ln -sfn /proc/self/fd/1 "$root/dev/stdout"
+ln -sfn /proc/self/fd/2 "$root/dev/stderr"
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts "$root/dev/pts"
 mount -t tmpfs -o mode=1777 tmpfs "$root/dev/shm"
 mount -t hugetlbfs hugetlbfs "$root/dev/hugepages" 2>/dev/null
