@@ -19,6 +19,8 @@ namespace alloc_bench {
 
 namespace {
 
+namespace counters = secretmem::counters;
+
 constexpr std::size_t secret_size = 32;
 constexpr std::size_t batch_size = 1000;
 constexpr std::size_t live_target = 1'000'000;
@@ -72,7 +74,7 @@ struct process_figures {
     static process_figures take()
     {
         process_figures f;
-        const auto status = bench::read_table("/proc/self/status");
+        const auto status = counters::read_table("/proc/self/status");
         if (const auto it = status.find("VmRSS"); it != status.end()) {
             f.rss_kb = it->second;
         }
@@ -155,7 +157,7 @@ void live(benchmark::State& state, const allocator& a, const options& opts)
     std::vector<void*> blocks(cap); // touched now, so that it is not in the figures
     for ([[maybe_unused]] auto _ : state) {
         const process_figures before = process_figures::take();
-        const bench::snapshot kernel_before = bench::snapshot::take();
+        const counters::snapshot kernel_before = counters::snapshot::take();
         const heap_figures heap_before = a.figures();
         int error = 0;
         bool over_budget = false;
@@ -166,7 +168,7 @@ void live(benchmark::State& state, const allocator& a, const options& opts)
 
         // The figures at the target, or where the allocator failed.
         const process_figures at = process_figures::take();
-        const bench::snapshot kernel_at = bench::snapshot::take();
+        const counters::snapshot kernel_at = counters::snapshot::take();
         const heap_figures heap = a.figures();
         set(state, "live", static_cast<double>(n));
         set(state, "target", static_cast<double>(target));

@@ -18,6 +18,12 @@ namespace bench {
 
 namespace {
 
+using secretmem::counters::delta;
+using secretmem::counters::drain_pool;
+using secretmem::counters::secret_events;
+using secretmem::counters::snapshot;
+using secretmem::counters::tlb_events;
+
 constexpr std::size_t KiB = 1024;
 constexpr std::size_t MiB = 1024 * KiB;
 

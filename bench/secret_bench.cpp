@@ -27,6 +27,8 @@
 
 namespace {
 
+namespace counters = secretmem::counters;
+
 std::string first_line(const char* path)
 {
     std::ifstream in(path);
@@ -50,22 +52,22 @@ void describe_kernel(const bench::options& opts, const std::string& memlock_limi
                                 vm_kernel != nullptr ? vm_kernel : "none (not in the VM)");
     benchmark::AddCustomContext("thp_enabled",
                                 first_line("/sys/kernel/mm/transparent_hugepage/enabled"));
-    benchmark::AddCustomContext("pool_drain_knob", bench::pool_drain_available() ? "yes" : "no");
+    benchmark::AddCustomContext("pool_drain_knob", counters::pool_drain_available() ? "yes" : "no");
 
-    const bench::snapshot now = bench::snapshot::take();
+    const counters::snapshot now = counters::snapshot::take();
     std::string present;
     std::string absent;
     auto note = [&](std::string_view name, bool there) {
         std::string& list = there ? present : absent;
         list += (list.empty() ? "" : " ") + std::string(name);
     };
-    for (const char* e : bench::split_events) {
+    for (const char* e : counters::split_events) {
         note(e, now.event(e).has_value());
     }
-    for (const char* e : bench::tlb_events) {
+    for (const char* e : counters::tlb_events) {
         note(e, now.event(e).has_value());
     }
-    for (const char* e : bench::secret_events) {
+    for (const char* e : counters::secret_events) {
         note(e, now.event(e).has_value());
     }
     for (const char* field : {"SecretMem", "SecretPool"}) {

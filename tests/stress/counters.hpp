@@ -30,7 +30,7 @@ enum class op : std::uint8_t {
     punch,      // munmap of a page in the middle: the VMA splits
     unmap,      // munmap of the whole range
     fork_child, // fork: the child sees the range wiped, then exits
-    race,       // a racer thread faults on a range others may unmap
+    race,       // a racer faults on a range others may unmap; refused: it recovered
     count_,
 };
 
@@ -43,7 +43,6 @@ inline constexpr std::size_t op_count = static_cast<std::size_t>(op::count_);
 struct tallies {
     std::array<std::atomic<std::uint64_t>, op_count> done{};
     std::array<std::atomic<std::uint64_t>, op_count> refused{};
-    std::atomic<std::uint64_t> racer_faults{}; // SIGSEGV/SIGBUS recovered
     std::atomic<std::uint64_t> pages_verified{};
 
     void count(op o, bool ok)

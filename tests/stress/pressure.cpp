@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "pressure.hpp"
 
+#include <kernel_counters.hpp>
+
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <limits>
 #include <random>
 #include <string>
 #include <sys/mman.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 
@@ -24,6 +25,15 @@ bool write_sysctl(const char* path, const char* value)
     const bool ok = ::write(fd, value, static_cast<std::size_t>(length)) == length;
     ::close(fd);
     return ok;
+}
+
+bool drain_pool_once()
+{
+    try {
+        return counters::drain_pool();
+    } catch (const std::system_error&) {
+        return false;
+    }
 }
 
 void count(std::atomic<std::uint64_t>& done, std::atomic<std::uint64_t>& refused, bool ok)
@@ -48,8 +58,7 @@ void poke_sysctls(pressure_tallies& counts)
             count(counts.slab_drops, counts.refused, write_sysctl("/proc/sys/vm/drop_caches", "2"));
             break;
         default:
-            count(counts.pool_drains, counts.refused,
-                  write_sysctl("/proc/sys/vm/secret_map_pool_drain", "1"));
+            count(counts.pool_drains, counts.refused, drain_pool_once());
             break;
         }
     }
@@ -59,16 +68,10 @@ void poke_sysctls(pressure_tallies& counts)
 
 std::uint64_t meminfo_kib(const char* field)
 {
-    std::ifstream meminfo("/proc/meminfo");
-    const std::string wanted = std::string(field) + ":";
-    std::string name;
-    std::uint64_t kib = 0;
-    while (meminfo >> name >> kib) {
-        if (name == wanted)
-            return kib;
-        meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
-    }
-    return 0;
+    const auto meminfo = counters::read_table("/proc/meminfo");
+    const auto found = meminfo.find(field);
+    return found != meminfo.end() && found->second > 0 ? static_cast<std::uint64_t>(found->second)
+                                                       : 0;
 }
 
 void run_pressure(pressure_tallies& counts, unsigned percent, std::uint64_t seed)

@@ -52,7 +52,6 @@ void racer::fault(unsigned char* at, std::size_t length, std::uint64_t random)
     // NOLINTNEXTLINE(cert-err52-cpp): a fault jumps back here, nothing to unwind
     if (sigsetjmp(here, 1) != 0) {
         recovery = nullptr;
-        counts_.racer_faults.fetch_add(1, std::memory_order_relaxed);
         counts_.count(op::race, false);
         return;
     }

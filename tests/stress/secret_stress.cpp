@@ -159,10 +159,11 @@ void print_report(const options& o, double seconds, const st::tallies& t,
                     std::string(st::name(static_cast<st::op>(i))).c_str(),
                     static_cast<unsigned long long>(d), static_cast<unsigned long long>(r));
     }
-    std::printf("  operations: %llu (%.0f/s); pages verified: %llu; racer faults recovered: %llu\n",
-                static_cast<unsigned long long>(total), static_cast<double>(total) / seconds,
-                static_cast<unsigned long long>(t.pages_verified.load()),
-                static_cast<unsigned long long>(t.racer_faults.load()));
+    std::printf(
+        "  operations: %llu (%.0f/s); pages verified: %llu; racer faults recovered: %llu\n",
+        static_cast<unsigned long long>(total), static_cast<double>(total) / seconds,
+        static_cast<unsigned long long>(t.pages_verified.load()),
+        static_cast<unsigned long long>(t.refused[static_cast<std::size_t>(st::op::race)].load()));
     std::printf("  processes: %u started, %u exited, %u killed with SIGKILL, %u failed\n",
                 s.started, s.exited, s.killed, s.failed);
     std::printf("  background: %llu MiB touched, %llu compactions, %llu slab drops (shrinkers), "

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "kernel_counters.hpp"
 
 #include <cerrno>
@@ -7,7 +8,7 @@
 #include <system_error>
 #include <unistd.h>
 
-namespace bench {
+namespace secretmem::counters {
 
 namespace {
 
@@ -94,4 +95,4 @@ bool drain_pool()
     return true;
 }
 
-} // namespace bench
+} // namespace secretmem::counters

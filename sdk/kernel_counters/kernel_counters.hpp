@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the kernel says about its direct map and secret memory: /proc/vmstat
 // and /proc/meminfo snapshots, and the secret-page pool's drain knob.
 //
@@ -11,28 +12,28 @@
 #include <optional>
 #include <string>
 
-namespace bench {
+namespace secretmem::counters {
 
 // A /proc file of "name value [unit]" lines (vmstat, meminfo, status):
 // name -> value, a trailing ':' on the name dropped.
-std::map<std::string, std::int64_t> read_table(const char* path);
+[[nodiscard]] std::map<std::string, std::int64_t> read_table(const char* path);
 
 struct snapshot {
     std::map<std::string, std::int64_t> vmstat;  // /proc/vmstat: name value
     std::map<std::string, std::int64_t> meminfo; // /proc/meminfo: name (no colon) -> kB
 
-    static snapshot take();
+    [[nodiscard]] static snapshot take();
 
-    std::optional<std::int64_t> event(const std::string& name) const;
-    std::optional<std::int64_t> kb(const std::string& name) const;
+    [[nodiscard]] std::optional<std::int64_t> event(const std::string& name) const;
+    [[nodiscard]] std::optional<std::int64_t> kb(const std::string& name) const;
 };
 
 // later.event(name) - earlier.event(name), when both have it.
-std::optional<std::int64_t> delta(const snapshot& earlier, const snapshot& later,
-                                  const std::string& name);
+[[nodiscard]] std::optional<std::int64_t> delta(const snapshot& earlier, const snapshot& later,
+                                                const std::string& name);
 
 // The pool's drain knob, /proc/sys/vm/secret_map_pool_drain.
-bool pool_drain_available();
+[[nodiscard]] bool pool_drain_available();
 // Returns every wholly free chunk to the direct map and the page allocator.
 // Returns false when the knob is absent; throws std::system_error when the
 // write fails.
@@ -47,4 +48,4 @@ inline constexpr const char* secret_events[] = {"secret_chunk_alloc", "secret_ch
                                                 "secret_page_fallback", "secret_tlb_flush",
                                                 "secret_page_zeroed"};
 
-} // namespace bench
+} // namespace secretmem::counters
