@@ -4,6 +4,7 @@
 #include "attacks.hpp"
 
 #include "../support/proc.hpp"
+#include "primitives.hpp"
 #include "victim.hpp"
 
 #include <cerrno>
@@ -96,16 +97,6 @@ outcome proc_mem_write(const target& t, const context&)
     return judge_write(error, v);
 }
 
-// Attach with PTRACE_SEIZE and stop the victim with PTRACE_INTERRUPT.
-int ptrace_stop(pid_t pid)
-{
-    if (::ptrace(PTRACE_SEIZE, pid, nullptr, nullptr) != 0 ||
-        ::ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr) != 0)
-        return errno;
-    int status = 0;
-    return ::waitpid(pid, &status, 0) == pid ? 0 : errno;
-}
-
 // Enough words for the pattern token twice over.
 constexpr std::size_t peek_bytes = 128;
 
@@ -114,19 +105,9 @@ outcome ptrace_peek(const target& t, const context&)
     victim v(t, page);
     if (const int error = ptrace_stop(v.pid()); error != 0)
         return broken(std::string("ptrace attach: ") + std::strerror(error));
-    std::vector<std::byte> got(page);
-    int error = 0;
-    for (std::size_t off = 0; off < peek_bytes; off += sizeof(long)) {
-        errno = 0;
-        const long word = ::ptrace(PTRACE_PEEKDATA, v.pid(), v.address() + off, nullptr);
-        if (errno != 0) {
-            error = errno;
-            break;
-        }
-        std::memcpy(got.data() + off, &word, sizeof(word));
-    }
-    (void)::ptrace(PTRACE_DETACH, v.pid(), nullptr, nullptr);
-    got.resize(peek_bytes);
+    std::vector<std::byte> got(peek_bytes);
+    const int error = peek_words(v.pid(), v.address(), got.data(), got.size());
+    ptrace_detach(v.pid());
     return judge_read(error, got);
 }
 
@@ -141,7 +122,7 @@ outcome ptrace_poke(const target& t, const context&)
         if (::ptrace(PTRACE_POKEDATA, v.pid(), v.address() + off, nullptr) != 0)
             error = errno;
     }
-    (void)::ptrace(PTRACE_DETACH, v.pid(), nullptr, nullptr);
+    ptrace_detach(v.pid());
     return judge_write(error, v);
 }
 
@@ -324,47 +305,6 @@ outcome fork_child(const target& t, const context&)
     default:
         return broken("child saw other bytes");
     }
-}
-
-// The physical frame behind a page of this process (root reads pagemap PFNs).
-std::optional<std::uint64_t> frame_of(const void* addr)
-{
-    const int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return std::nullopt;
-    std::uint64_t entry = 0;
-    const auto index = reinterpret_cast<std::uintptr_t>(addr) / page;
-    const bool ok = ::pread(fd, &entry, sizeof(entry), static_cast<off_t>(index * sizeof(entry))) ==
-                    static_cast<ssize_t>(sizeof(entry));
-    ::close(fd);
-    constexpr std::uint64_t present = 1ULL << 63;
-    constexpr std::uint64_t pfn_mask = (1ULL << 55) - 1;
-    if (!ok || (entry & present) == 0 || (entry & pfn_mask) == 0)
-        return std::nullopt;
-    return entry & pfn_mask;
-}
-
-constexpr const char* probe_path = "/sys/kernel/debug/secret_map/probe";
-
-// What CONFIG_DEBUG_SECRET_MAP's probe says of a frame:
-// "pfn=N secret=0|1 direct_map=0|1 kernel_read=ok|fault zeroed=yes|no|unknown
-// wipe=0|1 free=0|1 pool=0|1 level=4k|2m|1g".
-std::optional<std::string> probe_frame(std::uint64_t pfn)
-{
-    const int fd = ::open(probe_path, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return std::nullopt;
-    const std::string query = "pfn " + std::to_string(pfn);
-    char answer[256] = {};
-    const bool ok = ::write(fd, query.data(), query.size()) == static_cast<ssize_t>(query.size()) &&
-                    ::read(fd, answer, sizeof(answer) - 1) > 0;
-    ::close(fd);
-    return ok ? std::optional<std::string>(answer) : std::nullopt;
-}
-
-bool says(const std::string& answer, const char* field)
-{
-    return answer.find(field) != std::string::npos;
 }
 
 outcome probe_unusable()

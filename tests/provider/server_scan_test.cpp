@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A TLS server holding its private key, its memory read as an attacker
-// with ptrace rights would read it (tests/preload/memscan.hpp).
+// with ptrace rights would read it (tests/memscan/memscan.hpp).
 //
 // openssl s_server loads the key, serves one s_client handshake (the key
 // signs), and is caught idle in accept() waiting for the next client: the
