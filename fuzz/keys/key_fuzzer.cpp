@@ -21,6 +21,7 @@
 #include "openssl_env.hpp"
 
 #include <openssl_ptr.hpp>
+#include <store_first_key.hpp>
 
 #include <openssl/decoder.h>
 #include <openssl/err.h>
@@ -42,7 +43,9 @@ namespace {
 
 using namespace secretmem::fuzz;
 using secretmem::openssl::decoder_ctx_ptr;
+using secretmem::openssl::first_pkey;
 using secretmem::openssl::pkey_ptr;
+using secretmem::openssl::store_ptr;
 
 // The passphrase every encrypted seed in fuzz/corpus/provider-keys uses.
 constexpr std::string_view passphrase = "secretmem fuzz passphrase";
@@ -134,20 +137,12 @@ pkey_ptr load_from_store(const mode& m)
     const std::unique_ptr<UI_METHOD, decltype(&UI_destroy_method)> ui(
         UI_UTIL_wrap_read_pem_callback(pem_passphrase, 0), UI_destroy_method);
     FUZZ_CHECK(ui != nullptr, "UI_UTIL_wrap_read_pem_callback failed");
-    OSSL_STORE_CTX* store = OSSL_STORE_open_ex(uri.c_str(), environment().app, nullptr, ui.get(),
-                                               passphrase_arg(m), nullptr, nullptr, nullptr);
+    const store_ptr store(OSSL_STORE_open_ex(uri.c_str(), environment().app, nullptr, ui.get(),
+                                             passphrase_arg(m), nullptr, nullptr, nullptr));
     FUZZ_CHECK(store != nullptr, "the secretmem store does not open %s", uri.c_str());
-    FUZZ_CHECK(OSSL_STORE_expect(store, OSSL_STORE_INFO_PKEY) == 1, "OSSL_STORE_expect failed");
-    pkey_ptr key;
-    while (!key && OSSL_STORE_eof(store) == 0) {
-        OSSL_STORE_INFO* info = OSSL_STORE_load(store);
-        if (info == nullptr)
-            break;
-        key.reset(OSSL_STORE_INFO_get1_PKEY(info));
-        OSSL_STORE_INFO_free(info);
-    }
-    OSSL_STORE_close(store);
-    return key;
+    FUZZ_CHECK(OSSL_STORE_expect(store.get(), OSSL_STORE_INFO_PKEY) == 1,
+               "OSSL_STORE_expect failed");
+    return first_pkey(store.get());
 }
 
 // The store's own decoding, by the default provider alone.

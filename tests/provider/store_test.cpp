@@ -4,6 +4,8 @@
 // every way a file can be wrong gives an error a person can act on.
 #include "fixture.hpp"
 
+#include <store_first_key.hpp>
+
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
@@ -16,6 +18,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <mntent.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -23,6 +27,8 @@
 namespace {
 
 using namespace secretmem::provider_test;
+using secretmem::openssl::first_pkey;
+using secretmem::openssl::store_ptr;
 
 constexpr const char* passphrase = "correct horse battery staple";
 
@@ -94,17 +100,13 @@ protected:
     [[nodiscard]] pkey_ptr load(const std::string& uri, const char* pass, std::string& errors) const
     {
         UI_METHOD* ui = UI_UTIL_wrap_read_pem_callback(passphrase_callback, 0);
-        OSSL_STORE_CTX* store = OSSL_STORE_open_ex(
-            uri.c_str(), libctx(), nullptr, ui, const_cast<char*>(pass), nullptr, nullptr, nullptr);
         pkey_ptr key;
-        while (store != nullptr && !key && OSSL_STORE_eof(store) == 0) {
-            OSSL_STORE_INFO* info = OSSL_STORE_load(store);
-            if (info == nullptr)
-                break;
-            key.reset(OSSL_STORE_INFO_get1_PKEY(info));
-            OSSL_STORE_INFO_free(info);
+        {
+            const store_ptr store(OSSL_STORE_open_ex(uri.c_str(), libctx(), nullptr, ui,
+                                                     const_cast<char*>(pass), nullptr, nullptr,
+                                                     nullptr));
+            key = first_pkey(store.get());
         }
-        OSSL_STORE_close(store);
         UI_destroy_method(ui);
         errors = drain_errors();
         return key;
@@ -203,6 +205,47 @@ TEST_F(Store, MissingOrEmptyFile)
     std::ofstream(dir_ / "empty.pem").close();
     expect_refused("secretmem:" + (dir_ / "empty.pem").string(), nullptr, "the file is empty");
     expect_refused("secretmem:" + dir_.string(), nullptr, "not a regular file");
+}
+
+// The type of the file system holding `path`, from the mount table: 9p's
+// statfs() reports the host's file system instead.
+std::string file_system_of(const std::filesystem::path& path)
+{
+    const std::string p = std::filesystem::canonical(path).string();
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> mounts(
+        ::setmntent("/proc/self/mounts", "r"), ::endmntent);
+    if (!mounts)
+        return {};
+    std::string type;
+    std::size_t longest = 0;
+    while (const mntent* m = ::getmntent(mounts.get())) {
+        const std::string dir = m->mnt_dir;
+        const bool holds =
+            p.starts_with(dir) && (dir == "/" || p.size() == dir.size() || p[dir.size()] == '/');
+        if (holds && dir.size() >= longest) {
+            longest = dir.size();
+            type = m->mnt_type;
+        }
+    }
+    return type;
+}
+
+// 9p without a cache (the VM's build directory) reads into the caller's
+// pages directly, and the kernel refuses to pin secret pages: the error
+// must say so and what to do, not blame the file.
+TEST_F(Store, FileSystemThatCannotReadIntoSecretMemory)
+{
+    const std::filesystem::path dir = std::filesystem::read_symlink("/proc/self/exe").parent_path();
+    if (file_system_of(dir) != "9p")
+        GTEST_SKIP() << dir << " is not on 9p (the VM's build directory is)";
+    const pkey_ptr original = default_key("EC", "P-256");
+    const std::filesystem::path local = write(original.get(), format::pkcs8_pem, "key.pem");
+    ASSERT_FALSE(local.empty());
+    const std::filesystem::path remote = dir / ("store-9p-" + std::to_string(::getpid()) + ".pem");
+    std::filesystem::copy_file(local, remote, std::filesystem::copy_options::overwrite_existing);
+    expect_refused("secretmem:" + remote.string(), nullptr,
+                   "the file system cannot read into secret memory");
+    std::filesystem::remove(remote);
 }
 
 TEST_F(Store, UnsupportedKeyTypes)

@@ -60,17 +60,29 @@ key_file read_key_file(const std::string& path)
         return f;
     }
     std::size_t done = 0;
+    int read_errno = 0;
     {
         auto w = f.contents.write();
         while (done < size) {
             const ssize_t n = ::read(file.fd, w.data() + done, size - done);
             if (n < 0 && errno == EINTR)
                 continue;
+            if (n < 0)
+                read_errno = errno;
             if (n <= 0)
                 break;
             done += static_cast<std::size_t>(n);
         }
     }
+    // Secret pages cannot be pinned (GUP refuses them), so a file system
+    // that reads straight into the caller's pages fails with EFAULT.
+    if (read_errno == EFAULT) {
+        return failure(path, "the file system cannot read into secret memory (it reads into "
+                             "the caller's pages directly, as 9p and FUSE may): keep the key "
+                             "on a local file system such as ext4 or tmpfs");
+    }
+    if (read_errno != 0)
+        return failure(path, std::string("read failed: ") + std::strerror(read_errno));
     if (done != size)
         return failure(path, "the file changed while it was read");
     f.size = size;
