@@ -1,94 +1,47 @@
 // SPDX-License-Identifier: MIT
-// secretmem info: what the running kernel offers, as tables.
+// secretmem info: the command, and the facts both of its forms show.
+#include "info.hpp"
+
 #include "commands.hpp"
 
 #include <secretmem/error.hpp>
 #include <secretmem/policy.hpp>
-#include <secretmem/probe.h>
 
-#include <cstdint>
-#include <cstdio>
-#include <string>
-#include <sys/mman.h>
+#include <fstream>
+#include <iostream>
 
 namespace secretmem::cli {
 namespace {
 
 constexpr const char* help_text =
-    "usage: secretmem info\n"
+    "usage: secretmem info [--json]\n"
     "\n"
     "Probe the running kernel (by trying each interface on a scratch page) and print:\n"
-    "  - the kernel release and the memory-lock limits that secret memory is charged to;\n"
+    "  - the kernel release and the limits secret memory meets: RLIMIT_MEMLOCK, which\n"
+    "    it is charged to, and vm.max_map_count;\n"
     "  - each backend, best first, whether it is usable and why not;\n"
     "  - what memory from each backend is protected against;\n"
+    "  - the secret memory in use and the pool's events (SecretMem and SecretPool in\n"
+    "    /proc/meminfo, secret_* in /proc/vmstat), on a kernel with the secretmem\n"
+    "    series; a stock kernel has none of them, and info says so;\n"
+    "  - the direct map's page sizes and splits;\n"
     "  - which backend the default (fail-closed) policy picks.\n"
     "\n"
-    "exit codes: 0 a backend that removes memory from the direct map is usable,\n"
-    "            1 none is (the default policy would refuse to hand out secrets),\n"
-    "            2 bad arguments\n";
+    "  --json     the same as one JSON object; a count the kernel lacks is null\n"
+    "  -h, --help this text\n"
+    "\n"
+    "exit status: 0 a backend that removes memory from the direct map is usable,\n"
+    "             1 none is (the default policy would refuse to hand out secrets),\n"
+    "             2 bad arguments\n";
 
-std::string bytes(std::uint64_t n)
+std::optional<std::int64_t> read_number(const char* path)
 {
-    if (n == SECRETMEM_LIMIT_INFINITY)
-        return "unlimited";
-    constexpr std::uint64_t mib = std::uint64_t{1024} * 1024;
-    if (n % mib == 0 && n > 0)
-        return std::to_string(n / mib) + " MiB";
-    return std::to_string(n / 1024) + " KiB";
-}
-
-const char* yes_no(bool b)
-{
-    return b ? "yes" : "NO";
-}
-
-void print_limits(const secretmem_probe_result& probe)
-{
-    std::printf("kernel          %s\n", probe.kernel_release);
-    std::printf("RLIMIT_MEMLOCK  soft %s, hard %s; locked now %s%s\n\n",
-                bytes(probe.memlock_soft).c_str(), bytes(probe.memlock_hard).c_str(),
-                bytes(probe.locked_bytes).c_str(),
-                probe.ipc_lock_capable != 0 ? "; CAP_IPC_LOCK: limits do not apply" : "");
-}
-
-void print_backends()
-{
-    std::printf("%-8s %-18s %-10s %s\n", "backend", "mechanism", "status", "why");
-    for (const backend_kind kind : all_backends) {
-        const backend& b = backend_for(kind);
-        const availability& a = b.available();
-        const char* status = !a.usable ? "NO" : a.error != 0 ? "limited" : "yes";
-        std::string why = a.usable && a.error == 0 ? "" : a.reason;
-        if (b.degraded()) {
-            why += std::string(why.empty() ? "" : "; ") +
-                   "DEGRADED: still in the direct map, used only if allowed";
-        }
-        std::printf("%-8s %-18s %-10s %s\n", std::string(to_string(kind)).c_str(),
-                    std::string(b.mechanism()).c_str(), status, why.c_str());
+    std::ifstream in(path);
+    std::int64_t value = 0;
+    if (!(in >> value)) {
+        return std::nullopt;
     }
-    std::printf("\n");
-}
-
-void print_protections()
-{
-    const backend& n = backend_for(backend_kind::native);
-    const backend& f = backend_for(backend_kind::fd);
-    const backend& l = backend_for(backend_kind::locked);
-    const auto row = [&](const char* what, bool protections::*field) {
-        std::printf("%-40s %-8s %-8s %-8s\n", what, yes_no(n.protects().*field),
-                    yes_no(f.protects().*field), yes_no(l.protects().*field));
-    };
-    std::printf("%-40s %-8s %-8s %-8s\n", "protected against", "native", "fd", "locked");
-    row("kernel reads through the direct map", &protections::direct_map);
-    row("ptrace, /proc/PID/mem, process_vm_readv", &protections::other_processes);
-    row("swap", &protections::swap);
-    row("core dumps", &protections::core_dump);
-    std::printf("after fork, the child has:\n");
-    for (const backend* b : {&n, &f, &l}) {
-        std::printf("  %-8s %s\n", std::string(to_string(b->kind())).c_str(),
-                    std::string(b->protects().on_fork).c_str());
-    }
-    std::printf("\n");
+    return value;
 }
 
 // The backend the default policy would pick, judged by availability alone.
@@ -96,43 +49,81 @@ const backend* default_choice(bool degraded_ok)
 {
     for (const backend_kind kind : all_backends) {
         const backend& b = backend_for(kind);
-        if (b.available().usable && (!b.degraded() || degraded_ok))
+        if (b.available().usable && (!b.degraded() || degraded_ok)) {
             return &b;
+        }
     }
     return nullptr;
 }
 
 } // namespace
 
+std::string_view status_word(const availability& a)
+{
+    if (!a.usable) {
+        return "NO";
+    }
+    return a.error != 0 ? "limited" : "yes";
+}
+
+std::string_view secret_event_meaning(std::string_view event)
+{
+    if (event == "secret_chunk_alloc") {
+        return "2 MiB chunks taken out of the direct map";
+    }
+    if (event == "secret_chunk_free") {
+        return "2 MiB chunks given back to the direct map";
+    }
+    if (event == "secret_page_fallback") {
+        return "4 KiB pages taken out on their own (no chunk to take from)";
+    }
+    if (event == "secret_tlb_flush") {
+        return "kernel TLB flushes issued for secret memory";
+    }
+    if (event == "secret_page_zeroed") {
+        return "freed secret pages zeroed";
+    }
+    return "";
+}
+
+info_facts gather_info()
+{
+    info_facts facts;
+    (void)secretmem_probe(&facts.probe);
+    facts.max_map_count = read_number("/proc/sys/vm/max_map_count");
+    facts.kernel = counters::snapshot::take();
+    facts.degraded_allowed = allows_degraded(policy{});
+    facts.choice = default_choice(facts.degraded_allowed);
+    return facts;
+}
+
 int info(std::span<const std::string_view> args)
 {
-    if (!args.empty()) {
-        const bool help = args.front() == "--help" || args.front() == "-h";
-        std::fputs(help_text, help ? stdout : stderr);
-        return help ? ok : usage;
+    bool json = false;
+    for (const std::string_view arg : args) {
+        if (arg == "--help" || arg == "-h") {
+            std::cout << help_text;
+            return ok;
+        }
+        if (arg != "--json") {
+            std::cerr << "secretmem info: unknown argument '" << arg << "'\n\n" << help_text;
+            return usage;
+        }
+        json = true;
     }
-    secretmem_probe_result probe{};
-    (void)secretmem_probe(&probe);
-    print_limits(probe);
-    print_backends();
-    print_protections();
-
-    bool degraded_ok = false;
+    info_facts facts;
     try {
-        degraded_ok = allows_degraded(policy{});
+        facts = gather_info();
     } catch (const error& e) {
-        std::fprintf(stderr, "secretmem: %s\n", e.what());
+        std::cerr << "secretmem info: " << e.what() << '\n';
         return failure;
     }
-    const backend* choice = default_choice(degraded_ok);
-    if (choice == nullptr) {
-        std::printf("default policy: refuses to hand out secret memory (no backend qualifies)\n");
-        return failure;
+    if (json) {
+        print_info_json(std::cout, facts);
+    } else {
+        print_info_text(std::cout, facts);
     }
-    std::printf("default policy: %s (%s)%s\n", std::string(to_string(choice->kind())).c_str(),
-                std::string(choice->mechanism()).c_str(),
-                choice->degraded() ? ", DEGRADED: allowed by SECRETMEM_ALLOW_DEGRADED=1" : "");
-    return choice->degraded() ? failure : ok;
+    return facts.choice != nullptr && !facts.choice->degraded() ? ok : failure;
 }
 
 } // namespace secretmem::cli

@@ -7,6 +7,7 @@ packages=(
     # userspace build and tests
     meson ninja-build pkg-config g++ ccache
     libgtest-dev libbenchmark-dev libjemalloc-dev libssl-dev openssl libsodium-dev
+    nlohmann-json3-dev
     clang-format clang-tidy
     # libFuzzer targets (make fuzz): clang and its runtimes
     clang libclang-rt-14-dev
