@@ -29,7 +29,9 @@ echo "clang-tidy: ${#todo[@]} changed translation units"
 
 check_one() {
     local f=$1 build=$2 stamps=$3 common=$4
-    if clang-tidy -p "$build" --quiet "$f" 2>/dev/null | grep -E -A3 'error:|warning:'; then
+    # GCC's -ffat-lto-objects (allocator/meson.build) means nothing to clang.
+    if clang-tidy -p "$build" --quiet --extra-arg=-Wno-ignored-optimization-argument "$f" \
+        2>/dev/null | grep -E -A3 'error:|warning:'; then
         return 1
     fi
     rm -f "$stamps/${f//\//_}"-*
