@@ -28,7 +28,7 @@ report_file::report_file() : fd_(::memfd_create("secretmem-run-reports", MFD_CLO
         fail("memfd_create");
     }
     if (fd_.get() <= STDERR_FILENO) {
-        unique_fd moved(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
+        posix::unique_fd moved(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
         if (!moved.valid()) {
             fail("fcntl(F_DUPFD_CLOEXEC)");
         }

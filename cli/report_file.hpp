@@ -5,7 +5,7 @@
 // error stays the program's own.
 #pragma once
 
-#include "fd.hpp"
+#include <unique_fd.hpp>
 
 #include <cstddef>
 #include <string>
@@ -31,7 +31,7 @@ public:
     [[nodiscard]] contents read(std::size_t limit) const;
 
 private:
-    unique_fd fd_;
+    posix::unique_fd fd_;
 };
 
 } // namespace secretmem::cli

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "kernel_counters.hpp"
 
+#include <unique_fd.hpp>
+
 #include <cerrno>
 #include <fcntl.h>
 #include <fstream>
@@ -79,16 +81,15 @@ bool pool_drain_available()
 
 bool drain_pool()
 {
-    int fd = open(drain_knob, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) {
+    const posix::unique_fd fd(open(drain_knob, O_WRONLY | O_CLOEXEC));
+    if (!fd.valid()) {
         if (errno == ENOENT) {
             return false;
         }
         throw std::system_error(errno, std::generic_category(), drain_knob);
     }
-    ssize_t written = write(fd, "1\n", 2);
-    int saved = errno;
-    close(fd);
+    const ssize_t written = write(fd.get(), "1\n", 2);
+    const int saved = errno;
     if (written != 2) {
         throw std::system_error(written < 0 ? saved : EIO, std::generic_category(), drain_knob);
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "memscan.hpp"
 
+#include <unique_fd.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <cinttypes>
@@ -24,24 +26,6 @@ std::string proc_path(pid_t pid, const char* leaf)
 {
     return "/proc/" + std::to_string(pid) + "/" + leaf;
 }
-
-class fd_guard {
-public:
-    explicit fd_guard(int fd) : fd_(fd) {}
-    fd_guard(const fd_guard&) = delete;
-    fd_guard& operator=(const fd_guard&) = delete;
-    fd_guard(fd_guard&&) = delete;
-    fd_guard& operator=(fd_guard&&) = delete;
-    ~fd_guard()
-    {
-        if (fd_ >= 0)
-            ::close(fd_);
-    }
-    [[nodiscard]] int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::size_t max_length(std::span<const bytes> needles)
 {
@@ -278,7 +262,7 @@ scan_result scan_mappings(pid_t pid, const std::vector<mapping>& maps,
         result.mappings.begin(), result.mappings.end(),
         [](const mapping_result& a, const mapping_result& b) { return a.map.start < b.map.start; });
 
-    const fd_guard mem(::open(proc_path(pid, "mem").c_str(), O_RDONLY | O_CLOEXEC));
+    const posix::unique_fd mem(::open(proc_path(pid, "mem").c_str(), O_RDONLY | O_CLOEXEC));
     if (mem.get() < 0) {
         // A zombie's mem cannot be opened (ESRCH: it has no address space
         // left), nor that of a process already reaped (ENOENT: no /proc

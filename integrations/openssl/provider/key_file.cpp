@@ -2,6 +2,7 @@
 #include "key_file.hpp"
 
 #include <secretmem/error.hpp>
+#include <unique_fd.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -11,20 +12,6 @@
 
 namespace secretmem::provider {
 namespace {
-
-struct fd_closer {
-    int fd;
-    explicit fd_closer(int f) : fd(f) {}
-    fd_closer(const fd_closer&) = delete;
-    fd_closer& operator=(const fd_closer&) = delete;
-    fd_closer(fd_closer&&) = delete;
-    fd_closer& operator=(fd_closer&&) = delete;
-    ~fd_closer()
-    {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
 
 key_file failure(const std::string& path, const std::string& what)
 {
@@ -37,11 +24,11 @@ key_file failure(const std::string& path, const std::string& what)
 
 key_file read_key_file(const std::string& path)
 {
-    const fd_closer file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (file.fd < 0)
+    const posix::unique_fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!file.valid())
         return failure(path, std::strerror(errno));
     struct stat st {};
-    if (::fstat(file.fd, &st) != 0)
+    if (::fstat(file.get(), &st) != 0)
         return failure(path, std::strerror(errno));
     if (!S_ISREG(st.st_mode))
         return failure(path, "not a regular file");
@@ -64,7 +51,7 @@ key_file read_key_file(const std::string& path)
     {
         auto w = f.contents.write();
         while (done < size) {
-            const ssize_t n = ::read(file.fd, w.data() + done, size - done);
+            const ssize_t n = ::read(file.get(), w.data() + done, size - done);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)

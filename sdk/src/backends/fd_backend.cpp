@@ -4,6 +4,7 @@
 #include "backends.hpp"
 
 #include <secretmem/mman.h>
+#include <unique_fd.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -85,16 +86,17 @@ public:
 
     [[nodiscard]] std::error_code map_at(void* addr, std::size_t length) const noexcept override
     {
-        const int file = ::memfd_secret(O_CLOEXEC);
-        if (file < 0)
-            return {errno, std::system_category()};
         std::error_code result;
-        if (::ftruncate(file, static_cast<off_t>(length)) != 0) {
-            result = {errno, std::system_category()};
-        } else {
-            result = map_file_at(file, addr, length);
+        {
+            const posix::unique_fd file(::memfd_secret(O_CLOEXEC));
+            if (!file.valid())
+                return {errno, std::system_category()};
+            if (::ftruncate(file.get(), static_cast<off_t>(length)) != 0) {
+                result = {errno, std::system_category()};
+            } else {
+                result = map_file_at(file.get(), addr, length);
+            }
         }
-        ::close(file);
         // A MAP_SHARED mapping would be inherited: the child would share the
         // secret pages.  Keep them out of children altogether.
         if (!result && ::madvise(addr, length, MADV_DONTFORK) != 0)

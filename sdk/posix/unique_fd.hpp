@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-// An owned file descriptor, closed when it goes.
+// An owned file descriptor, closed when it goes: the one such type for the
+// SDK, the provider, the CLI and the tests.  Internal, not installed.
 #pragma once
 
 #include <utility>
 
 #include <unistd.h>
 
-namespace secretmem::cli {
+namespace secretmem::posix {
 
 class unique_fd {
 public:
@@ -37,4 +38,4 @@ private:
     int fd_ = -1;
 };
 
-} // namespace secretmem::cli
+} // namespace secretmem::posix
