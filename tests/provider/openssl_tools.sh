@@ -15,7 +15,7 @@ preload=$2
 work=$(mktemp -d)
 server_pid=
 cleanup() {
-    [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
+    if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -38,17 +38,21 @@ done
 # A server on a free loopback port; its port in $port once it listens.
 start_server() {
     local key=$1
-    for attempt in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5; do
         port=$((20000 + RANDOM % 30000))
         "${under_preload[@]}" openssl s_server "${provider[@]}" -key "secretmem:$work/$key.pem" \
             -cert "$key.crt" -accept "127.0.0.1:$port" -naccept 2 -www \
             >"server-$key.log" 2>&1 &
         server_pid=$!
-        for _ in $(seq 1 200); do
+        # Minutes, not seconds: in the VM an emulated CPU shared with other
+        # tests may take long to load OpenSSL, the provider and an RSA key.
+        local deadline=$((SECONDS + 180))
+        while ((SECONDS < deadline)); do
             grep -q '^ACCEPT' "server-$key.log" 2>/dev/null && return 0
             kill -0 "$server_pid" 2>/dev/null || break
             sleep 0.05
         done
+        kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
         server_pid=
         grep -q 'Address already in use' "server-$key.log" || break
