@@ -9,15 +9,21 @@ cd "$(dirname "$0")/.." || exit 2
 meson=${1:-build/meson}
 failed=()
 
+asan_log=build/asan/meson-logs/testlog-asan.json
+started=$(date +%s)
+
 meson test -C "$meson" --print-errorlogs --num-processes 2
-scripts/test-summary.py "$meson" || failed+=("the suites ($meson)")
+summary=$(scripts/test-summary.py "$meson") || failed+=("the suites ($meson)")
+echo "$summary"
 scripts/check-sanitized.sh asan || failed+=("ASan + UBSan (build/asan)")
 scripts/fuzz.sh smoke || failed+=("fuzz smoke (build/fuzz/logs)")
 
 echo
 echo "make check:"
-scripts/test-summary.py "$meson" | sed 's/^/  /'
-if [[ -f build/asan/meson-logs/testlog-asan.json ]]; then
+# shellcheck disable=SC2001 # indenting every line, as for ASan's below
+sed 's/^/  /' <<<"$summary"
+# Only a log this run wrote: an earlier run's would report what is not so.
+if [[ -f $asan_log && $(stat -c %Y "$asan_log") -ge $started ]]; then
     scripts/test-summary.py build/asan asan | sed 's/^secretmem:/under ASan + UBSan:/; s/^/  /'
 fi
 if ((${#failed[@]})); then
