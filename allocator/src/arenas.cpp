@@ -105,12 +105,10 @@ void start() noexcept
         state.store(heap_state::failed, std::memory_order_release);
         return;
     }
-    // Registered before jemalloc's own handlers (jemalloc registers them
-    // when it starts, in create_arenas): prepare handlers run in reverse,
-    // so jemalloc's arena locks are taken before the heap's, the order in
-    // which an extent allocation takes them.
-    if (pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child) != 0 ||
-        pthread_key_create(&cache_key, destroy_thread_cache) != 0 || !create_arenas()) {
+    // Before jemalloc installs its fork handlers (when it starts, in
+    // create_arenas): fork_inheritance.hpp says why the order matters.
+    take_part_in_fork();
+    if (pthread_key_create(&cache_key, destroy_thread_cache) != 0 || !create_arenas()) {
         set_start_error("the secret heap could not set up its jemalloc arenas");
         state.store(heap_state::failed, std::memory_order_release);
         return;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "secret_heap.hpp"
 
-#include "fork_copy.hpp"
+#include <fork_inheritance.hpp>
 
 #include <secretmem/error.hpp>
 
@@ -31,10 +31,8 @@ struct heap_range {
 
 constinit heap_range range;
 
-constinit std::atomic<bool> copy_on_fork{false};
-// Whether this fork copies the heap: decided in the prepare handler, read
-// by the parent and child handlers.
-constinit bool copying = false;
+// The default: a forked child gets its own copy (fork_inheritance.hpp).
+constinit std::atomic<bool> copy_on_fork{true};
 
 // Messages are built without allocating: take() runs under jemalloc's
 // locks, where a malloc could come back into the heap.
@@ -169,63 +167,36 @@ void set_copy_on_fork(bool copy) noexcept
 
 namespace {
 
-[[noreturn]] void fail_in_child(const char* what, std::size_t length, int error) noexcept
-{
-    char reason[128];
-    char message[256];
-    const int n =
-        std::snprintf(message, sizeof message, "secretmem: a forked child %s (%zu KiB): %s\n", what,
-                      length >> 10, strerror_r(error, reason, sizeof reason));
-    if (n > 0) {
-        [[maybe_unused]] const ssize_t written =
-            ::write(STDERR_FILENO, message, static_cast<std::size_t>(n));
+// The heap's part in fork: its lock keeps take() out of the way (jemalloc's
+// prepare handler has already taken every arena lock, fork_inheritance.hpp),
+// and the child gets the mapped part of the reservation.
+class heap_at_fork final : public fork_inheritance::participant {
+public:
+    [[nodiscard]] fork_inheritance::span hold() noexcept override
+    {
+        pthread_mutex_lock(&range.lock);
+        return {range.base, range.mapped.load(std::memory_order_relaxed), chosen_backend(),
+                copy_on_fork.load(std::memory_order_relaxed) ? fork_behavior::copy
+                                                             : fork_behavior::wipe,
+                PROT_READ | PROT_WRITE};
     }
-    ::_exit(127);
-}
 
-bool copying_to_child() noexcept
-{
-    return chosen_backend() != nullptr && copy_on_fork.load(std::memory_order_relaxed);
-}
+    void release(bool in_child) noexcept override
+    {
+        if (in_child)
+            pthread_mutex_init(&range.lock, nullptr);
+        else
+            pthread_mutex_unlock(&range.lock);
+    }
+};
+
+constinit heap_at_fork fork_participant;
 
 } // namespace
 
-// jemalloc's prepare handler ran first and holds every arena lock, and
-// runs its parent and child handlers after these: no block is handed out
-// or freed while the heap is copied.
-void before_fork() noexcept
+void take_part_in_fork() noexcept
 {
-    pthread_mutex_lock(&range.lock);
-    copying = copying_to_child() && fork_copy::prepare(*chosen_backend());
-}
-
-void after_fork_in_parent() noexcept
-{
-    if (copying)
-        fork_copy::send(range.base, range.mapped.load(std::memory_order_relaxed));
-    pthread_mutex_unlock(&range.lock);
-}
-
-void after_fork_in_child() noexcept
-{
-    pthread_mutex_init(&range.lock, nullptr);
-    const backend* b = chosen_backend();
-    if (b == nullptr)
-        return;
-    const std::size_t length = range.mapped.load(std::memory_order_relaxed);
-    // MAP_SHARED secret memory would be shared with the parent, so the fd
-    // backend maps it MADV_DONTFORK: the child has a hole where the heap
-    // was.  Give it fresh secret memory there, zero-filled, as the other
-    // backends' children see theirs.
-    if (b->kind() == backend_kind::fd) {
-        if (const std::error_code ec = b->map_at(range.base, length); ec)
-            fail_in_child("cannot map its secret heap", length, ec.value());
-    }
-    // Half a heap would be worse than none: the program would run on with
-    // its data silently zeroed.
-    if (copy_on_fork.load(std::memory_order_relaxed) &&
-        !(copying && fork_copy::receive(range.base, length)))
-        fail_in_child("cannot receive a copy of the secret heap", length, ENOMEM);
+    fork_inheritance::enroll(fork_participant);
 }
 
 } // namespace secretmem::heap

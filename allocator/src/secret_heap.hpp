@@ -38,15 +38,11 @@ void reserve(const policy& p);
 [[nodiscard]] const char* last_error() noexcept;
 void set_start_error(const char* message) noexcept;
 
-// fork(): keep take() out of the way while the address space is copied,
-// and give the child secret memory of its own where the backend leaves it
-// none (memfd_secret mappings are not inherited).  The child's heap reads
-// as zeros unless copy_on_fork is set: then the parent copies the heap
-// into a shared secret buffer just before fork and the child copies it
-// back into its own secret memory.
+// What a forked child gets of the heap: a copy (the default) or, after
+// set_copy_on_fork(false), fresh secret memory that reads as zeros; either
+// way the child can allocate and free.  take_part_in_fork() must run before
+// jemalloc installs its own fork handlers (fork_inheritance.hpp).
 void set_copy_on_fork(bool copy) noexcept;
-void before_fork() noexcept;
-void after_fork_in_parent() noexcept;
-void after_fork_in_child() noexcept;
+void take_part_in_fork() noexcept;
 
 } // namespace secretmem::heap

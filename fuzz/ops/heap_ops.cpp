@@ -377,8 +377,8 @@ void heap_worker::check_stats()
 
 namespace {
 
-// In a forked child: each block reads as zeros, or as the parent's with
-// copy_on_fork, and the heap still allocates.  No FUZZ_CHECK here: the
+// In a forked child: each block reads as the parent's (copy_on_fork, the
+// default) or as zeros, and the heap still allocates.  No FUZZ_CHECK here: the
 // child's crash would be libFuzzer's too; it exits with the verdict.
 [[noreturn]] void check_in_child(std::span<const std::optional<heap_block>> slots, bool copy,
                                  std::size_t size)
@@ -419,7 +419,7 @@ void heap_worker::fork_and_check(std::uint16_t value)
     const pid_t child = ::fork();
     if (child == 0)
         check_in_child(slots_, copy, 1 + (value >> 1U) % 4096);
-    secretmem_heap_copy_on_fork(0);
+    secretmem_heap_copy_on_fork(1); // the default
     FUZZ_CHECK(child > 0, "fork: %s", std::strerror(errno));
     int status = 0;
     FUZZ_CHECK(::waitpid(child, &status, 0) == child, "waitpid: %s", std::strerror(errno));

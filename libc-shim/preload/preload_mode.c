@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "preload_mode.h"
 
-#include <secretmem/alloc.h>
-
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +31,8 @@ static enum preload_mode read_mode(void)
     const char* value = getenv(mode_variable);
     if (value == NULL || value[0] == '\0' || strcmp(value, "explicit") == 0)
         return PRELOAD_EXPLICIT;
-    if (strcmp(value, "all") == 0) {
-        /* The whole program lives in the heap: a child of fork() without
-         * exec (a shell's subshell, a pre-forked worker) needs its data. */
-        secretmem_heap_copy_on_fork(1);
+    if (strcmp(value, "all") == 0)
         return PRELOAD_ALL;
-    }
     preload_refuse_setting(mode_variable, value,
                            "'explicit' (only the secretmem API and OpenSSL's heaps are secret; "
                            "the default) or 'all' (every heap allocation is secret)");

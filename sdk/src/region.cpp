@@ -8,33 +8,60 @@
 #include <secretmem/testing.hpp>
 
 #include "errno_text.hpp"
+#include "fork/fork_inheritance.hpp"
 #include "page.hpp"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <pthread.h>
 #include <sys/mman.h>
 
 namespace secretmem {
 namespace detail {
 
-struct region_state {
+// A region takes part in fork (fork_inheritance.hpp): while one is under
+// way, its lock keeps windows from changing the protection, and nothing
+// allocates while holding it.
+struct region_state final : fork_inheritance::participant {
     std::byte* reservation = nullptr; // first guard page
     std::size_t reserved = 0;         // both guards and the data
     std::byte* data = nullptr;
     std::size_t capacity = 0; // data, whole pages
     std::size_t size = 0;     // as asked for
-    backend_kind kind = backend_kind::native;
-    bool degraded = false;
+    const secretmem::backend* owner = nullptr;
+    fork_behavior on_fork = fork_behavior::copy;
 
     std::mutex lock;            // guards everything below
     access base = access::none; // set by protect()
     access applied = access::read_write;
     unsigned readers = 0;
     unsigned writers = 0;
+    // Which threads hold the open windows.  A child of fork() has only the
+    // thread that forked, so only that thread's windows stay open there.
+    // Threads past these few are counted above only: their windows close in
+    // a child.
+    struct thread_windows {
+        pthread_t thread{};
+        unsigned readers = 0;
+        unsigned writers = 0;
+    };
+    std::array<thread_windows, 8> by_thread{};
+
+    region_state() = default;
+    region_state(const region_state&) = delete;
+    region_state& operator=(const region_state&) = delete;
+    region_state(region_state&&) = delete;
+    region_state& operator=(region_state&&) = delete;
+    ~region_state() = default;
+
+    [[nodiscard]] fork_inheritance::span hold() noexcept override;
+    void release(bool in_child) noexcept override;
 };
 
 namespace {
@@ -80,6 +107,58 @@ unsigned& counter(region_state& s, access level) noexcept
     return level == access::read ? s.readers : s.writers;
 }
 
+unsigned& counter(region_state::thread_windows& t, access level) noexcept
+{
+    return level == access::read ? t.readers : t.writers;
+}
+
+// This thread's entry in by_thread, taking a free one if it has none; null
+// when all are taken by others.
+region_state::thread_windows* this_thread(region_state& s, bool take_free) noexcept
+{
+    const pthread_t self = ::pthread_self();
+    region_state::thread_windows* free = nullptr;
+    for (auto& t : s.by_thread) {
+        const bool in_use = t.readers + t.writers > 0;
+        if (in_use && ::pthread_equal(t.thread, self) != 0)
+            return &t;
+        if (!in_use && free == nullptr)
+            free = &t;
+    }
+    if (free != nullptr && take_free)
+        free->thread = self;
+    return take_free ? free : nullptr;
+}
+
+void count_open(region_state& s, access level) noexcept
+{
+    ++counter(s, level);
+    if (region_state::thread_windows* mine = this_thread(s, true); mine != nullptr)
+        ++counter(*mine, level);
+}
+
+void count_close(region_state& s, access level) noexcept
+{
+    // A window opened before fork by a thread this child does not have was
+    // already closed by keep_this_threads_windows().
+    if (counter(s, level) == 0)
+        return;
+    --counter(s, level);
+    if (region_state::thread_windows* mine = this_thread(s, false);
+        mine != nullptr && counter(*mine, level) > 0)
+        --counter(*mine, level);
+}
+
+void keep_this_threads_windows(region_state& s) noexcept
+{
+    const region_state::thread_windows* mine = this_thread(s, false);
+    s.readers = mine != nullptr ? std::min(mine->readers, s.readers) : 0;
+    s.writers = mine != nullptr ? std::min(mine->writers, s.writers) : 0;
+    const region_state::thread_windows kept = mine != nullptr ? *mine : region_state::thread_windows{};
+    s.by_thread = {};
+    s.by_thread[0] = kept;
+}
+
 [[noreturn]] void die(const char* what, std::error_code ec = {}) noexcept
 {
     // Carrying on would leave a secret readable, or a window pointing into
@@ -91,12 +170,35 @@ unsigned& counter(region_state& s, access level) noexcept
 
 } // namespace
 
+fork_inheritance::span region_state::hold() noexcept
+{
+    lock.lock();
+    return {data, capacity, owner, on_fork, prot_of(applied)};
+}
+
+void region_state::release(bool in_child) noexcept
+{
+    if (in_child) {
+        keep_this_threads_windows(*this);
+        if (const std::error_code ec = apply(*this); ec)
+            die("cannot take access back from a forked child's closed windows", ec);
+    }
+    // The child has one thread, the one that forked and holds the lock.
+    lock.unlock();
+}
+
 std::byte* open_window(region_state& state, access level)
 {
-    const std::scoped_lock guard(state.lock);
-    ++counter(state, level);
-    if (const std::error_code ec = apply(state); ec) {
-        --counter(state, level);
+    std::error_code ec;
+    {
+        const std::scoped_lock guard(state.lock);
+        count_open(state, level);
+        ec = apply(state);
+        if (ec)
+            count_close(state, level);
+    }
+    // The message is built outside the lock (nothing allocates under it).
+    if (ec) {
         throw error(ec,
                     "cannot open an access window: mprotect failed with " + errno_text(ec.value()));
     }
@@ -106,7 +208,7 @@ std::byte* open_window(region_state& state, access level)
 void close_window(region_state& state, access level) noexcept
 {
     const std::scoped_lock guard(state.lock);
-    --counter(state, level);
+    count_close(state, level);
     if (const std::error_code ec = apply(state); ec)
         die("cannot take access back when closing a window", ec);
 }
@@ -148,9 +250,8 @@ region region::allocate(std::size_t size, const policy& p)
     state->size = size;
 
     try {
-        const secretmem::backend& b = map_secret_at(state->data, capacity, p);
-        state->kind = b.kind();
-        state->degraded = b.degraded();
+        state->owner = &map_secret_at(state->data, capacity, p);
+        state->on_fork = p.on_fork;
     } catch (...) {
         // A backend that fails leaves the range mapped or reserved, never a
         // hole (backend.hpp), so the whole range is still ours to unmap.
@@ -159,6 +260,7 @@ region region::allocate(std::size_t size, const policy& p)
     }
     region r(std::move(state));
     r.protect(access::none);
+    fork_inheritance::enroll(*r.state_);
     return r;
 }
 
@@ -188,6 +290,8 @@ void region::release() noexcept
     detail::region_state& s = *state_;
     if (s.readers + s.writers > 0)
         detail::die("secret region destroyed while access windows are open");
+    // Waits for a fork under way to finish copying the region.
+    fork_inheritance::withdraw(s);
     if (::mprotect(s.data, s.capacity, PROT_READ | PROT_WRITE) != 0) {
         detail::die("cannot make a secret region writable to wipe it",
                     {errno, std::system_category()});
@@ -215,22 +319,27 @@ std::size_t region::size() const noexcept
 
 backend_kind region::backend() const
 {
-    return checked(state_).kind;
+    return checked(state_).owner->kind();
 }
 
 bool region::degraded() const
 {
-    return checked(state_).degraded;
+    return checked(state_).owner->degraded();
 }
 
 void region::protect(access level)
 {
     detail::region_state& s = checked(state_);
-    const std::scoped_lock guard(s.lock);
-    const access previous = s.base;
-    s.base = level;
-    if (const std::error_code ec = detail::apply(s); ec) {
-        s.base = previous;
+    std::error_code ec;
+    {
+        const std::scoped_lock guard(s.lock);
+        const access previous = s.base;
+        s.base = level;
+        ec = detail::apply(s);
+        if (ec)
+            s.base = previous;
+    }
+    if (ec) {
         throw error(ec,
                     "mprotect of a secret region failed with " + detail::errno_text(ec.value()));
     }

@@ -253,8 +253,8 @@ TEST_F(Heap, BlocksMoveBetweenThreads)
         EXPECT_EQ(h.size(), static_cast<std::size_t>(per_thread));
 }
 
-// In a child the heap reads as zeros by default and as a copy when asked;
-// either way the child can allocate and free.
+// In a child the heap is a copy by default and reads as zeros when the
+// copy is turned off; either way the child can allocate and free.
 int child_sees(const unsigned char* secret)
 {
     const pid_t pid = fork();
@@ -276,10 +276,11 @@ TEST_F(Heap, ForkWipesOrCopies)
     auto* secret = static_cast<unsigned char*>(secretmem_malloc(64));
     ASSERT_NE(secret, nullptr);
     std::memset(secret, fill, 64);
-    EXPECT_EQ(child_sees(secret), 0) << "the child must see zeros, and be able to allocate";
-    secretmem_heap_copy_on_fork(1);
-    EXPECT_EQ(child_sees(secret), 1) << "with copy_on_fork the child must see the contents";
+    EXPECT_EQ(child_sees(secret), 1) << "by default the child must see the contents";
     secretmem_heap_copy_on_fork(0);
+    EXPECT_EQ(child_sees(secret), 0) << "without the copy the child must see zeros, and be able "
+                                        "to allocate";
+    secretmem_heap_copy_on_fork(1);
     EXPECT_EQ(secret[0], fill) << "the parent's copy changed";
     secretmem_free(secret);
 }

@@ -95,32 +95,5 @@ TEST_P(Isolation, ProcessVmReadvFromAnotherProcess)
     }
 }
 
-// What a forked child sees at the secret's address.
-TEST_P(Isolation, ForkedChildGetsNoSecret)
-{
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-        const auto perms = mapping_perms(address_);
-        if (GetParam() == backend_kind::fd)
-            ::_exit(perms ? 1 : 0); // MADV_DONTFORK: nothing mapped there
-        if (!perms)
-            ::_exit(2);
-        // native and locked: the range exists and is zero-filled.
-        const auto view = secret_.read();
-        for (const std::byte b : view.bytes()) {
-            if (b != std::byte{0})
-                ::_exit(3);
-        }
-        ::_exit(0);
-    }
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFEXITED(status)) << "child died with signal " << WTERMSIG(status);
-    EXPECT_EQ(WEXITSTATUS(status), 0);
-    // And the parent still has its secret.
-    EXPECT_STREQ(reinterpret_cast<const char*>(secret_.read().data()), pattern);
-}
-
 } // namespace
 } // namespace secretmem::test

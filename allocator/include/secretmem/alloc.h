@@ -10,10 +10,10 @@
  * and kept for the heap's life; secretmem_get_heap_stats() says which it is.
  *
  * Every block is zeroed when it is freed or moved by realloc, before the
- * allocator can reuse it.  In a forked child the heap reads as zeros (its
- * contents never cross fork) unless secretmem_heap_copy_on_fork(1) was
- * called; either way it stays usable, so the child can allocate, free and
- * exec.
+ * allocator can reuse it.  A child of fork() gets its own copy of the heap,
+ * in secret memory of its own (never shared with the parent), unless
+ * secretmem_heap_copy_on_fork(0) was called: then its heap reads as zeros.
+ * Either way it stays usable, so the child can allocate, free and exec.
  *
  * All functions are thread-safe and async-signal-unsafe, like malloc.
  */
@@ -80,13 +80,12 @@ SECRETMEM_ALLOC_API int secretmem_get_heap_stats(struct secretmem_heap_stats* ou
 SECRETMEM_ALLOC_API const char* secretmem_heap_error(void);
 
 /*
- * Whether a forked child gets a copy of the heap's contents (1) or a heap
- * that reads as zeros (0, the default: secrets do not cross fork).  A copy
- * costs one memcpy of the heap through shared secret memory per fork; a
- * child that cannot get it exits with status 127 rather than run on with
- * its data zeroed.  For programs whose whole heap is secret
- * (SECRETMEM_PRELOAD=all) and that fork without exec: shells, pre-forking
- * servers.
+ * Whether a forked child gets a copy of the heap's contents (1, the
+ * default: a pre-forking server's workers need what their parent loaded)
+ * or a heap that reads as zeros (0: secrets stay with the parent).  A copy
+ * costs one memcpy of the heap through a shared secret buffer per fork();
+ * posix_spawn() and vfork() copy nothing.  A child that cannot get its copy
+ * exits with status 127 rather than run on with its data zeroed.
  */
 SECRETMEM_ALLOC_API void secretmem_heap_copy_on_fork(int enable);
 

@@ -63,6 +63,13 @@ public:
     // step.
     [[nodiscard]] virtual std::error_code map_at(void* addr, std::size_t length) const noexcept = 0;
 
+    // In a child of fork(): make [addr, addr + length), which the parent had
+    // mapped with this backend, secret memory of the child's own again,
+    // readable, writable and zero-filled (what is left there after fork
+    // differs by backend: see protections::on_fork).  Allocates nothing.
+    [[nodiscard]] virtual std::error_code remake_after_fork(void* addr,
+                                                            std::size_t length) const noexcept = 0;
+
     // Still in the kernel's direct map: usable only when the caller allows it.
     [[nodiscard]] bool degraded() const noexcept { return !protects().direct_map; }
 };

@@ -19,11 +19,23 @@ enum class degraded_protection : std::uint8_t {
     allow,
 };
 
+// What a child of fork() gets of a region (or of the secret heap).
+enum class fork_behavior : std::uint8_t {
+    // Its own copy, in fresh secret memory of the child's, never shared with
+    // the parent (the default: a pre-forking server's workers need the keys
+    // their parent loaded).  A child that cannot get it exits with status
+    // 127.  posix_spawn() and vfork() copy nothing; exec() drops it.
+    copy,
+    // Fresh secret memory, zero-filled: the secret stays with the parent.
+    wipe,
+};
+
 struct policy {
     degraded_protection degraded = degraded_protection::from_environment;
     // Use exactly this backend or fail; for tests, benchmarks and callers
     // with a requirement of their own.
     std::optional<backend_kind> only;
+    fork_behavior on_fork = fork_behavior::copy;
 };
 
 // Whether the policy accepts the degraded backend, after reading

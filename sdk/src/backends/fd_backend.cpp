@@ -105,6 +105,13 @@ public:
             result = fault_in(addr, length);
         return result;
     }
+
+    // MADV_DONTFORK left a hole there: a new file of the child's own.
+    [[nodiscard]] std::error_code remake_after_fork(void* addr,
+                                                    std::size_t length) const noexcept override
+    {
+        return map_at(addr, length);
+    }
 };
 
 } // namespace

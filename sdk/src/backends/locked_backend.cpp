@@ -37,6 +37,15 @@ public:
             return {errno, std::system_category()};
         return {};
     }
+
+    // MADV_WIPEONFORK zero-filled it, but locks are not inherited.
+    [[nodiscard]] std::error_code remake_after_fork(void* addr,
+                                                    std::size_t length) const noexcept override
+    {
+        if (::mprotect(addr, length, PROT_READ | PROT_WRITE) != 0 || ::mlock(addr, length) != 0)
+            return {errno, std::system_category()};
+        return {};
+    }
 };
 
 } // namespace

@@ -47,6 +47,15 @@ public:
             return {errno, std::system_category()};
         return {};
     }
+
+    // The kernel gave the child its own secret range there, zero-filled.
+    [[nodiscard]] std::error_code remake_after_fork(void* addr,
+                                                    std::size_t length) const noexcept override
+    {
+        if (::mprotect(addr, length, PROT_READ | PROT_WRITE) != 0)
+            return {errno, std::system_category()};
+        return {};
+    }
 };
 
 } // namespace
