@@ -77,9 +77,10 @@ std::string ordinary_heap(const preload_report& r)
     if (r.openssl_heap == "ordinary") {
         return "left in glibc's heap (--openssl=secure-heap)";
     }
-    if (r.openssl_heap == "refused") {
-        return "NOT secret: libcrypto allocated before the shim started, so keys it copies "
-               "there are readable";
+    if (r.openssl_heap == "unreached") {
+        return "NOT secret: a libcrypto is loaded but none of its allocations reached the shim "
+               "(linked statically, or loaded with RTLD_DEEPBIND), so keys it copies there are "
+               "readable";
     }
     return r.openssl_heap;
 }

@@ -20,7 +20,9 @@ struct preload_report {
     std::uint64_t metadata = 0;  // the heap's bookkeeping, in ordinary memory
     std::uint64_t secure_heap_allocations = 0;
     std::uint64_t secure_heap_peak = 0;
-    std::string openssl_heap; // "secret", "refused", "ordinary" or "none" (no libcrypto)
+    // "secret", "unreached" (a libcrypto the shim cannot reach), "ordinary"
+    // (SECRETMEM_PRELOAD_OPENSSL=secure-heap) or "none" (no libcrypto)
+    std::string openssl_heap;
     std::uint64_t openssl_heap_peak = 0;
     std::int64_t pid = 0; // the process that reported; 0: the shim did not say
     std::string comm;     // its name, as the shim made it one word

@@ -12,43 +12,51 @@
 
 #include <secretmem/alloc.h>
 
+#include <dlfcn.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char openssl_variable[] = "SECRETMEM_PRELOAD_OPENSSL";
 
-static int general_heap_wanted(void)
+/* 0 until read, then 1 (secret) or 2 (glibc's). */
+static atomic_int wanted;
+
+static int read_setting(void)
 {
     const char* value = getenv(openssl_variable);
     if (value == NULL || value[0] == '\0' || strcmp(value, "all") == 0)
         return 1;
     if (strcmp(value, "secure-heap") == 0)
-        return 0;
+        return 2;
     preload_refuse_setting(openssl_variable, value,
                            "'all' (OpenSSL's secure and ordinary heaps are secret; the default) "
                            "or 'secure-heap' (only its secure heap is)");
 }
 
-/* The mode is read first: an unknown one exits before OpenSSL is touched. */
-__attribute__((constructor)) static void redirect_openssl_heap(void)
+int general_heap_wanted(void)
+{
+    int setting = atomic_load_explicit(&wanted, memory_order_relaxed);
+    if (setting == 0) {
+        setting = read_setting();
+        atomic_store_explicit(&wanted, setting, memory_order_relaxed);
+    }
+    return setting == 1;
+}
+
+/*
+ * Read as the process starts, so that a bad value stops it before main,
+ * whether or not OpenSSL ever arrives.  A program linked with libcrypto
+ * needs the secret heap for OpenSSL's first allocation: start it now, so
+ * that a heap that cannot start stops the program here, with the reason,
+ * not in whatever OpenSSL call comes first (a libcrypto dlopen()ed later
+ * stops there, general_heap.c).
+ */
+__attribute__((constructor)) static void check_setting_at_start(void)
 {
     (void)preload_mode();
-    if (!general_heap_wanted()) {
-        (void)general_heap_redirect_skipped();
+    if (!general_heap_wanted() || dlsym(RTLD_DEFAULT, "OPENSSL_init_crypto") == NULL)
         return;
-    }
-    const enum general_heap_state state = general_heap_redirect();
-    if (state == GENERAL_HEAP_REFUSED) {
-        /* Never a silent downgrade: say what stays readable. */
-        preload_say("secretmem-preload: warning: libcrypto allocated before the shim started, "
-                    "so OpenSSL's ordinary heap stays in glibc's: keys OpenSSL copies there as "
-                    "it decodes and encodes them are readable; its secure heap is secret\n");
-    }
-    if (state != GENERAL_HEAP_SECRET)
-        return;
-    /* Every OpenSSL allocation now needs the secret heap: without it the
-     * program would fail later, in whatever OpenSSL call came first, with
-     * nothing but "malloc failure".  Stop now and say why. */
     void* probe = secretmem_malloc(1);
     if (probe == NULL) {
         preload_die("OpenSSL's heaps cannot be put in secret memory",

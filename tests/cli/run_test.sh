@@ -202,7 +202,7 @@ check_report_fd() {
     out=$(report bash -c 'echo $$' 9>"$scratch/reports" 2>"$scratch/err")
     err=$(<"$scratch/err")
     line=$(<"$scratch/reports")
-    [[ $line =~ ^secretmem-preload:\ mode=explicit\ backend=[a-z]+\ degraded=(yes|no)\ .*\ openssl_heap_peak=[0-9]+\ pid=([0-9]+)\ comm=bash$ ]] ||
+    [[ $line =~ ^secretmem-preload:\ mode=explicit\ backend=[a-z]+\ degraded=(yes|no)\ .*\ openssl_heap_peak=[0-9]+\ openssl_mem_functions=ours\ pid=([0-9]+)\ comm=bash$ ]] ||
         fail "fd 9 holds '$line', not one report line ending in pid and comm"
     [[ ${BASH_REMATCH[2]} == "$out" ]] || fail "the report says pid ${BASH_REMATCH[2]}, not $out"
     [[ -z $err ]] || fail "the report went to stderr as well"

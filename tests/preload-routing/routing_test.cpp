@@ -142,6 +142,40 @@ TEST_F(Routing, ForkedChildRunsOnItsData)
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
+// A symbol of a library opened with dlopen(), as a function pointer.
+template <typename F>
+F symbol(void* library, const char* name)
+{
+    F f = nullptr;
+    void* address = dlsym(library, name);
+    std::memcpy(&f, &address, sizeof address);
+    return f;
+}
+
+// libcrypto arriving long after the shim started, as Python's _ssl or
+// Ruby's openssl bring it: dlopen()ed with RTLD_LOCAL, after the process
+// has run (this test program does not link it).  Its own calls to
+// CRYPTO_malloc go through its PLT to the shim, in both modes: a string
+// it duplicates is in the secret heap.
+TEST_F(Routing, LibcryptoOpenedLaterAllocatesInTheSecretHeap)
+{
+    ASSERT_EQ(dlsym(RTLD_DEFAULT, "OPENSSL_init_crypto"), nullptr)
+        << "this test program must not link libcrypto";
+    void* libcrypto = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(libcrypto, nullptr) << dlerror();
+    using strdup_fn = char* (*)(const char*, const char*, int);
+    using free_fn = void (*)(void*, const char*, int);
+    const auto crypto_strdup = symbol<strdup_fn>(libcrypto, "CRYPTO_strdup");
+    const auto crypto_free = symbol<free_fn>(libcrypto, "CRYPTO_free");
+    ASSERT_NE(crypto_strdup, nullptr);
+    ASSERT_NE(crypto_free, nullptr);
+    char* copy = crypto_strdup("a key libcrypto copies", __FILE__, __LINE__);
+    ASSERT_NE(copy, nullptr);
+    EXPECT_EQ(secretmem_owns(copy), 1) << "libcrypto's ordinary heap is not the secret heap";
+    EXPECT_STREQ(copy, "a key libcrypto copies");
+    crypto_free(copy, __FILE__, __LINE__);
+}
+
 // NOLINTEND(cppcoreguidelines-no-malloc,cppcoreguidelines-owning-memory,clang-analyzer-unix.Malloc)
 
 } // namespace

@@ -7,104 +7,200 @@
 #include <openssl/crypto.h>
 
 #include <dlfcn.h>
+#include <link.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-typedef int (*set_mem_functions_fn)(CRYPTO_malloc_fn, CRYPTO_realloc_fn, CRYPTO_free_fn);
+#define PUBLIC __attribute__((visibility("default")))
 
-static enum general_heap_state state = GENERAL_HEAP_NO_LIBCRYPTO;
 static struct heap_usage usage;
+static atomic_int refused_custom;
 
-static void count_in(void* block)
+/* A program's own functions, used only where the heap is left to glibc. */
+static _Atomic(CRYPTO_malloc_fn) custom_malloc;
+static _Atomic(CRYPTO_realloc_fn) custom_realloc;
+static _Atomic(CRYPTO_free_fn) custom_free;
+
+static void say(const char* text)
 {
-    usage_add(&usage, secretmem_usable_size(block));
+    (void)!write(STDERR_FILENO, text, strlen(text));
 }
 
-static void count_out(void* block)
+/*
+ * libcrypto cannot work without its heap, and handing it glibc's memory
+ * instead would be a silent downgrade: stop, and say why.  A heap that
+ * started and cannot grow is an ordinary out-of-memory.
+ */
+static void* checked(void* block)
 {
-    usage_remove(&usage, secretmem_usable_size(block));
-}
-
-/* OpenSSL's own CRYPTO_malloc returns NULL for 0 bytes; so does this. */
-static void* secret_malloc(size_t num, const char* file, int line)
-{
-    (void)file;
-    (void)line;
-    if (num == 0)
-        return NULL;
-    void* block = secretmem_malloc(num);
-    if (block != NULL)
-        count_in(block);
+    if (block == NULL) {
+        struct secretmem_heap_stats stats;
+        if (secretmem_get_heap_stats(&stats) == 0 && stats.backend == NULL) {
+            const char* why = secretmem_heap_error();
+            say("secretmem-preload: OpenSSL's heaps cannot be put in secret memory: ");
+            say(why != NULL ? why : "no reason given");
+            say("\n");
+            abort();
+        }
+    }
     return block;
 }
 
-static void secret_free(void* ptr, const char* file, int line)
+static void* secret_block(size_t num, int zero)
 {
-    (void)file;
-    (void)line;
-    if (ptr == NULL)
-        return;
+    void* block = checked(zero ? secretmem_calloc(1, num) : secretmem_malloc(num));
+    if (block != NULL)
+        usage_add(&usage, secretmem_usable_size(block));
+    return block;
+}
+
+/* Frees a block of either heap: OpenSSL's callers free what others made. */
+static void release(void* ptr, size_t clear)
+{
     if (secretmem_owns(ptr)) {
-        count_out(ptr);
+        usage_remove(&usage, secretmem_usable_size(ptr));
         secretmem_free(ptr); /* wipes */
         return;
     }
-    /* Not OpenSSL's (it allocated nothing before the hooks): whoever made
-     * it, the preload's free() finds its heap. */
-    explicit_bzero(ptr, malloc_usable_size(ptr));
-    free(ptr);
+    if (clear > 0)
+        explicit_bzero(ptr, clear);
+    free(ptr); /* the preload's: finds its heap */
 }
 
-static void* secret_realloc(void* ptr, size_t num, const char* file, int line)
+static size_t usable(void* ptr)
+{
+    return secretmem_owns(ptr) ? secretmem_usable_size(ptr) : malloc_usable_size(ptr);
+}
+
+/* OpenSSL's own CRYPTO_malloc returns NULL for 0 bytes; so do these. */
+PUBLIC void* CRYPTO_malloc(size_t num, const char* file, int line)
+{
+    if (num == 0)
+        return NULL;
+    if (general_heap_wanted())
+        return secret_block(num, 0);
+    const CRYPTO_malloc_fn custom = atomic_load(&custom_malloc);
+    return custom != NULL ? custom(num, file, line) : malloc(num);
+}
+
+PUBLIC void* CRYPTO_zalloc(size_t num, const char* file, int line)
+{
+    if (num != 0 && general_heap_wanted())
+        return secret_block(num, 1);
+    void* block = CRYPTO_malloc(num, file, line);
+    if (block != NULL)
+        memset(block, 0, num);
+    return block;
+}
+
+PUBLIC void CRYPTO_free(void* ptr, const char* file, int line)
 {
     if (ptr == NULL)
-        return secret_malloc(num, file, line);
-    if (num == 0) {
-        secret_free(ptr, file, line);
-        return NULL;
+        return;
+    const CRYPTO_free_fn custom = atomic_load(&custom_free);
+    if (custom != NULL && !secretmem_owns(ptr)) {
+        custom(ptr, file, line);
+        return;
     }
-    if (secretmem_owns(ptr)) {
-        count_out(ptr);
-        void* block = secretmem_realloc(ptr, num); /* wipes what it leaves */
-        count_in(block != NULL ? block : ptr);
-        return block;
-    }
-    void* block = secret_malloc(num, file, line);
+    release(ptr, 0);
+}
+
+PUBLIC void CRYPTO_clear_free(void* ptr, size_t num, const char* file, int line)
+{
+    if (ptr == NULL)
+        return;
+    if (num > 0)
+        explicit_bzero(ptr, num);
+    CRYPTO_free(ptr, file, line);
+}
+
+/* A move into a fresh block, wiping the old one: never realloc() in place
+ * of a secret block, whose old bytes glibc would not wipe. */
+static void* move_block(void* ptr, size_t old, size_t num, const char* file, int line)
+{
+    void* block = CRYPTO_malloc(num, file, line);
     if (block != NULL) {
-        const size_t old = malloc_usable_size(ptr);
         memcpy(block, ptr, old < num ? old : num);
-        secret_free(ptr, file, line);
+        CRYPTO_clear_free(ptr, old, file, line);
     }
     return block;
 }
 
-enum general_heap_state general_heap_redirect(void)
+PUBLIC void* CRYPTO_realloc(void* ptr, size_t num, const char* file, int line)
 {
-    void* symbol = dlsym(RTLD_DEFAULT, "CRYPTO_set_mem_functions");
-    if (symbol == NULL) {
-        state = GENERAL_HEAP_NO_LIBCRYPTO;
-        return state;
+    if (ptr == NULL)
+        return CRYPTO_malloc(num, file, line);
+    if (num == 0) {
+        CRYPTO_free(ptr, file, line);
+        return NULL;
     }
-    set_mem_functions_fn set_mem_functions = NULL;
-    /* POSIX's way to turn dlsym's object pointer into a function pointer. */
-    memcpy(&set_mem_functions, &symbol, sizeof symbol);
-    state = set_mem_functions(secret_malloc, secret_realloc, secret_free) ? GENERAL_HEAP_SECRET
-                                                                          : GENERAL_HEAP_REFUSED;
-    return state;
+    if (secretmem_owns(ptr)) {
+        usage_remove(&usage, secretmem_usable_size(ptr));
+        void* block = secretmem_realloc(ptr, num); /* wipes what it leaves */
+        usage_add(&usage, secretmem_usable_size(block != NULL ? block : ptr));
+        return block;
+    }
+    if (general_heap_wanted())
+        return move_block(ptr, usable(ptr), num, file, line);
+    const CRYPTO_realloc_fn custom = atomic_load(&custom_realloc);
+    return custom != NULL ? custom(ptr, num, file, line) : realloc(ptr, num);
 }
 
-enum general_heap_state general_heap_redirect_skipped(void)
+/* As OpenSSL's: shrinking wipes the tail in place, growing moves. */
+PUBLIC void* CRYPTO_clear_realloc(void* ptr, size_t old_len, size_t num, const char* file,
+                                  int line)
 {
-    state = dlsym(RTLD_DEFAULT, "CRYPTO_set_mem_functions") != NULL ? GENERAL_HEAP_NOT_REQUESTED
-                                                                    : GENERAL_HEAP_NO_LIBCRYPTO;
-    return state;
+    if (ptr == NULL)
+        return CRYPTO_malloc(num, file, line);
+    if (num == 0) {
+        CRYPTO_clear_free(ptr, old_len, file, line);
+        return NULL;
+    }
+    if (num < old_len) {
+        explicit_bzero((char*)ptr + num, old_len - num);
+        return ptr;
+    }
+    return move_block(ptr, old_len, num, file, line);
+}
+
+PUBLIC int CRYPTO_set_mem_functions(CRYPTO_malloc_fn malloc_fn, CRYPTO_realloc_fn realloc_fn,
+                                    CRYPTO_free_fn free_fn)
+{
+    if (general_heap_wanted()) {
+        if (atomic_exchange(&refused_custom, 1) == 0) {
+            say("secretmem-preload: refused the program's CRYPTO_set_mem_functions(): OpenSSL's "
+                "heap stays in secret memory (SECRETMEM_PRELOAD_OPENSSL=secure-heap lets the "
+                "program have its own)\n");
+        }
+        return 0;
+    }
+    atomic_store(&custom_malloc, malloc_fn);
+    atomic_store(&custom_realloc, realloc_fn);
+    atomic_store(&custom_free, free_fn);
+    return 1;
+}
+
+static int is_libcrypto(struct dl_phdr_info* info, size_t size, void* data)
+{
+    (void)size;
+    (void)data;
+    const char* slash = strrchr(info->dlpi_name, '/');
+    const char* name = slash != NULL ? slash + 1 : info->dlpi_name;
+    return strncmp(name, "libcrypto.so", strlen("libcrypto.so")) == 0;
 }
 
 enum general_heap_state general_heap_state(void)
 {
-    return state;
+    if (!general_heap_wanted())
+        return GENERAL_HEAP_NOT_REQUESTED;
+    if (atomic_load_explicit(&usage.allocations, memory_order_relaxed) > 0)
+        return GENERAL_HEAP_SECRET;
+    return dl_iterate_phdr(is_libcrypto, NULL) != 0 ? GENERAL_HEAP_UNREACHED
+                                                    : GENERAL_HEAP_NO_LIBCRYPTO;
 }
 
 const char* general_heap_state_name(enum general_heap_state s)
@@ -112,8 +208,8 @@ const char* general_heap_state_name(enum general_heap_state s)
     switch (s) {
     case GENERAL_HEAP_SECRET:
         return "secret";
-    case GENERAL_HEAP_REFUSED:
-        return "refused";
+    case GENERAL_HEAP_UNREACHED:
+        return "unreached";
     case GENERAL_HEAP_NOT_REQUESTED:
         return "ordinary";
     case GENERAL_HEAP_NO_LIBCRYPTO:
@@ -125,4 +221,9 @@ const char* general_heap_state_name(enum general_heap_state s)
 uint64_t general_heap_peak(void)
 {
     return atomic_load_explicit(&usage.peak, memory_order_relaxed);
+}
+
+int general_heap_refused_custom_functions(void)
+{
+    return atomic_load(&refused_custom);
 }
