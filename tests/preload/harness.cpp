@@ -64,6 +64,10 @@ bool is_preload_setting(const std::string& entry)
         // program meets the limit, which its report then shows.
         (void)::setrlimit(RLIMIT_MEMLOCK, &limit);
     }
+    // A daemon's own session, as a service manager gives it: servers that
+    // signal their process group (Apache's restart) must not reach the test.
+    if (opts.own_session && ::setsid() < 0)
+        ::_exit(127);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
 }

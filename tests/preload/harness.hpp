@@ -55,6 +55,7 @@ struct spawn_options {
     int stdout_fd = -1;                // -1: /dev/null
     std::filesystem::path stderr_path; // empty: /dev/null
     std::optional<rlim_t> memlock;     // RLIMIT_MEMLOCK, soft and hard
+    bool own_session = false;          // setsid(), as a service manager starts a daemon
 
     spawn_options& in(int fd)
     {
@@ -74,6 +75,11 @@ struct spawn_options {
     spawn_options& memlock_limit(rlim_t bytes)
     {
         memlock = bytes;
+        return *this;
+    }
+    spawn_options& session()
+    {
+        own_session = true;
         return *this;
     }
 };
