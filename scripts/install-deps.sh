@@ -15,6 +15,8 @@ packages=(
     linux-source-6.12 flex bison bc libelf-dev cpio busybox-static qemu-system-x86
     e2fsprogs libcap-dev libnuma-dev liburing-dev
     python3 python3-matplotlib
+    # the real servers the tests attack (tests/servers), and their client
+    nginx apache2 haproxy curl
 )
 
 missing=()
@@ -34,5 +36,14 @@ if [[ $(id -u) -ne 0 ]]; then
     sudo=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
+# The servers are for the tests, which start their own: keep their packages
+# from starting system services (nginx and Apache would both take port 80),
+# unless the machine already has a policy of its own.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+    trap '"${sudo[@]}" rm -f "$policy"' EXIT
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+fi
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
