@@ -26,10 +26,11 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
+#include <fcntl.h>
 #include <map>
 #include <memory>
 #include <regex>
@@ -84,10 +85,21 @@ int free_port()
     return port;
 }
 
+// The parent of `pid`, or 0 when it is gone or a zombie.  By read(2): a
+// process that exits while it is read fails the read (ESRCH), which a
+// stream would throw for.
 pid_t parent_of(pid_t pid)
 {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    std::array<char, 1024> buffer{};
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size() - 1);
+    ::close(fd);
+    if (n <= 0)
+        return 0;
+    const std::string text(buffer.data(), static_cast<std::size_t>(n));
     const std::size_t paren = text.rfind(')');
     if (paren == std::string::npos)
         return 0;
@@ -182,13 +194,14 @@ protected:
 
     // What an administrator switching the server over sets, and nothing
     // else; the control runs with neither (nor any OPENSSL_CONF of ours).
-    [[nodiscard]] std::vector<std::string> environment(bool protect) const
+    // `preload` false: the provider's configuration alone, the mistake.
+    [[nodiscard]] std::vector<std::string> environment(bool protect, bool preload = true) const
     {
         std::map<std::string, std::string> add;
-        if (protect) {
-            add = {{"LD_PRELOAD", pt::preload_library().string()},
-                   {"OPENSSL_CONF", provider_configuration().string()}};
-        }
+        if (protect)
+            add = {{"OPENSSL_CONF", provider_configuration().string()}};
+        if (protect && preload)
+            add["LD_PRELOAD"] = pt::preload_library().string();
         std::vector<std::string> env = pt::clean_environment(add);
         std::erase_if(env, [&](const std::string& e) {
             return !protect && e.starts_with("OPENSSL_CONF=");
@@ -196,7 +209,8 @@ protected:
         return env;
     }
 
-    // The installed secretmem.cnf, naming the module this build made.
+    // The installed secretmem.cnf, naming the module this build made, with
+    // `ordinary-heap = allow` when `ordinary_heap_allowed`.
     [[nodiscard]] fs::path provider_configuration() const
     {
         const fs::path written = dir_ / "secretmem.cnf";
@@ -211,6 +225,8 @@ protected:
         while (std::getline(in, line)) {
             if (line.starts_with("module = "))
                 line = "module = " + (fs::path(module_dir) / "secretmem.so").string();
+            if (line.starts_with("ordinary-heap = ") && ordinary_heap_allowed_)
+                line = "ordinary-heap = allow";
             out << line << '\n';
         }
         pt::write_text(written, out.str());
@@ -396,6 +412,7 @@ protected:
     }
 
     pt::temp_dir dir_;
+    bool ordinary_heap_allowed_ = false;
     std::string program_;
     std::string openssl_;
     std::string curl_;
@@ -414,6 +431,43 @@ TEST_P(RealServer, KeyIsInNoProcessWithSecretmem)
     if (const auto why = pt::preload_unavailable())
         GTEST_SKIP() << *why;
     run(true);
+}
+
+// The administrator's mistake: the provider's configuration without the
+// preload.  OpenSSL's heap is then ordinary memory, where libcrypto would
+// load the key readable whatever the provider does: the server must not
+// start, and must say why.
+TEST_P(RealServer, ProviderWithoutThePreloadStopsTheServer)
+{
+    const int port = free_port();
+    pt::child main(server().command(program_, dir_.path(), port, tls_), environment(true, false),
+                   pt::spawn_options().err(dir_ / "server.err").session());
+    const std::unique_ptr<pt::child, void (*)(pt::child*)> group(
+        &main, [](pt::child* c) { (void)::kill(-c->pid(), SIGKILL); });
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    while (!main.exited() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(main.exited()) << server().name << " is running without the preload" << logs();
+    EXPECT_EQ(pt::describe_status(main.wait()), "exited 78") << logs();
+    EXPECT_NE(pt::read_text(dir_ / "server.err").find("libsecretmem-preload.so"), std::string::npos)
+        << "the reason is not on stderr" << logs();
+}
+
+// With `ordinary-heap = allow` the administrator takes that risk knowingly:
+// the server starts and serves, and stderr says the keys are readable.
+TEST_P(RealServer, OrdinaryHeapAllowedIsSaid)
+{
+    ordinary_heap_allowed_ = true;
+    const int port = free_port();
+    pt::child main(server().command(program_, dir_.path(), port, tls_), environment(true, false),
+                   pt::spawn_options().err(dir_ / "server.err").session());
+    const std::unique_ptr<pt::child, void (*)(pt::child*)> group(
+        &main, [](pt::child* c) { (void)::kill(-c->pid(), SIGKILL); });
+    std::string failure;
+    ASSERT_TRUE(wait_serving(main, port, failure)) << failure << logs();
+    EXPECT_NE(pt::read_text(dir_ / "server.err").find("WARNING: OpenSSL's heap is not secret"),
+              std::string::npos)
+        << logs();
 }
 
 std::string name_of(const testing::TestParamInfo<param>& info)
