@@ -59,7 +59,11 @@ std::string where_kept(const preload_report& r, std::string_view program)
         return "WARNING: " + std::string(program) + " kept its secrets in DEGRADED memory, " +
                named + ": still in the kernel's direct map (--allow-degraded)";
     }
-    return std::string(program) + " kept its secrets out of the kernel's direct map, in " + named;
+    // What the heap held, not a claim about every secret the program had:
+    // whatever never reached the heap is not covered (the OpenSSL line
+    // says what of OpenSSL's was).
+    return std::string(program) + "'s secret heap held " + format_bytes(r.mapped) +
+           " out of the kernel's direct map, in " + named;
 }
 
 std::string how_much(const preload_report& r)
@@ -90,6 +94,22 @@ std::string openssl_heaps(const preload_report& r)
     return "  OpenSSL: secure heap " + std::to_string(r.secure_heap_allocations) +
            " allocations, at most " + format_bytes(r.secure_heap_peak) +
            " at once; ordinary heap " + ordinary_heap(r);
+}
+
+// Where OpenSSL's keys were not kept in secret memory, a line that says so
+// on its own: the heap's figures above must not read as their protection.
+std::optional<std::string> openssl_warning(const preload_report& r, std::string_view program)
+{
+    if (r.openssl_heap == "unreached") {
+        return "  WARNING: " + std::string(program) +
+               "'s OpenSSL keys were NOT protected: its libcrypto bypassed the shim";
+    }
+    if (r.openssl_mem_functions == "refused") {
+        return "  " + std::string(program) +
+               " asked for its own OpenSSL memory functions (CRYPTO_set_mem_functions): refused, "
+               "OpenSSL's heap stayed secret";
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -129,6 +149,7 @@ std::optional<preload_report> parse_report(std::string_view line)
     r.secure_heap_peak = count("secure_heap_peak").value_or(0);
     r.openssl_heap = text("openssl_heap").value_or("none");
     r.openssl_heap_peak = count("openssl_heap_peak").value_or(0);
+    r.openssl_mem_functions = text("openssl_mem_functions").value_or("ours");
     // A pid that does not fit is no pid: 0, as when there is none.
     const std::uint64_t pid = count("pid").value_or(0);
     r.pid = pid <= std::numeric_limits<std::int32_t>::max() ? static_cast<std::int64_t>(pid) : 0;
@@ -165,6 +186,9 @@ std::vector<std::string> describe(const preload_report& report, std::string_view
     }
     if (report.openssl_heap != "none" || report.secure_heap_allocations > 0) {
         lines.push_back(openssl_heaps(report));
+    }
+    if (auto warning = openssl_warning(report, program)) {
+        lines.push_back(std::move(*warning));
     }
     return lines;
 }

@@ -24,10 +24,18 @@ struct preload_report {
     // (SECRETMEM_PRELOAD_OPENSSL=secure-heap) or "none" (no libcrypto)
     std::string openssl_heap;
     std::uint64_t openssl_heap_peak = 0;
+    // "ours", or "refused": the program asked for its own OpenSSL memory
+    // functions and the shim kept OpenSSL's heap secret
+    std::string openssl_mem_functions = "ours";
     std::int64_t pid = 0; // the process that reported; 0: the shim did not say
     std::string comm;     // its name, as the shim made it one word
 
     [[nodiscard]] bool used_secret_memory() const { return backend != "none"; }
+    // Neither secret memory nor OpenSSL: a shell, a helper it ran.
+    [[nodiscard]] bool held_nothing() const
+    {
+        return !used_secret_memory() && openssl_heap == "none" && secure_heap_allocations == 0;
+    }
 };
 
 // The report in `line` ("secretmem-preload: mode=... backend=... ..."), or

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 #include <sys/wait.h>
+#include <utility>
+#include <vector>
 
 namespace secretmem::cli {
 namespace {
@@ -89,6 +91,32 @@ bool all_in_expected(const run_outcome& o, std::ostream& out)
 
 } // namespace
 
+// Processes that held nothing (a wrapper's shells and helpers), folded into
+// one line by name: "bash x3, readlink".
+std::string folded(const run_outcome& o)
+{
+    std::vector<std::pair<std::string, int>> names;
+    for (const preload_report& r : o.reports) {
+        if (!r.held_nothing() || r.pid == o.pid) {
+            continue;
+        }
+        const std::string name = r.comm.empty() ? "?" : r.comm;
+        auto it = std::find_if(names.begin(), names.end(),
+                               [&](const auto& n) { return n.first == name; });
+        if (it == names.end()) {
+            names.emplace_back(name, 1);
+        } else {
+            ++it->second;
+        }
+    }
+    std::string text;
+    for (const auto& [name, count] : names) {
+        text += (text.empty() ? "" : ", ") + name +
+                (count > 1 ? " x" + std::to_string(count) : std::string{});
+    }
+    return text;
+}
+
 int conclude(const run_outcome& o, std::ostream& out)
 {
     if (o.reports.size() == 1) {
@@ -96,8 +124,17 @@ int conclude(const run_outcome& o, std::ostream& out)
     } else if (!o.reports.empty()) {
         out << prefix << o.reports.size() << " processes exited under the shim, " << o.program
             << " (pid " << o.pid << ") and what it started:\n";
+        std::size_t quiet = 0;
         for (std::size_t i = 0; i < o.reports.size(); ++i) {
+            if (o.reports[i].held_nothing() && o.reports[i].pid != o.pid) {
+                ++quiet;
+                continue;
+            }
             tell(out, o.reports[i], process_label(o, i), "  ");
+        }
+        if (quiet > 0) {
+            out << "  " << quiet << (quiet == 1 ? " other process" : " other processes")
+                << " held no secrets and used no secret memory: " << folded(o) << '\n';
         }
     }
     const bool kept = all_in_expected(o, out);

@@ -134,7 +134,7 @@ constexpr int exited_3 = 3 << 8;
 TEST(Conclude, NamesTheProgramAsGivenWhenItAloneReported)
 {
     const verdict v = conclude_on("./prog", 4242, exited_3, {report_of(4242, "prog")});
-    EXPECT_TRUE(says(v, "secretmem run: ./prog kept its secrets out of")) << v.said;
+    EXPECT_TRUE(says(v, "secretmem run: ./prog's secret heap held 2 MiB out of the kernel's direct map")) << v.said;
     EXPECT_FALSE(says(v, "pid")) << v.said;
     EXPECT_FALSE(says(v, "WARNING")) << v.said;
     EXPECT_EQ(v.status, 3);
@@ -144,7 +144,7 @@ TEST(Conclude, NamesTheProgramUnderTheKernelsShortName)
 {
     const verdict v = conclude_on("/opt/bin/a-program-with-a-long-name", 7, exited_0,
                                   {report_of(7, "a-program-with-")});
-    EXPECT_TRUE(says(v, "secretmem run: /opt/bin/a-program-with-a-long-name kept")) << v.said;
+    EXPECT_TRUE(says(v, "secretmem run: /opt/bin/a-program-with-a-long-name's secret heap held")) << v.said;
 }
 
 TEST(Conclude, NamesByPidWhatTheProgramBecameOrStarted)
@@ -154,7 +154,7 @@ TEST(Conclude, NamesByPidWhatTheProgramBecameOrStarted)
     for (const long pid : {4242L, 4243L}) {
         const verdict v = conclude_on("sh", 4242, exited_0, {report_of(pid, "cli-heap-probe")});
         EXPECT_TRUE(says(v, "secretmem run: cli-heap-probe (pid " + std::to_string(pid) +
-                                ") kept its secrets"))
+                                ")'s secret heap held"))
             << v.said;
         EXPECT_FALSE(says(v, "WARNING")) << v.said;
         EXPECT_EQ(v.status, 0);
@@ -170,12 +170,45 @@ TEST(Conclude, NamesEachOfSeveralByItsPid)
     EXPECT_TRUE(says(v, "secretmem run: 3 processes exited under the shim, prog (pid 100) and "
                         "what it started:\n"))
         << v.said;
-    const std::size_t child = v.said.find("\n  prog (pid 101) kept its secrets");
-    const std::size_t parent = v.said.find("\n  prog (pid 100) kept its secrets");
+    const std::size_t child = v.said.find("\n  prog (pid 101)'s secret heap held");
+    const std::size_t parent = v.said.find("\n  prog (pid 100)'s secret heap held");
     EXPECT_NE(child, std::string::npos) << v.said;
     EXPECT_NE(parent, std::string::npos) << v.said;
     EXPECT_LT(child, parent) << "not in the order they exited:\n" << v.said;
-    EXPECT_TRUE(says(v, "\n  process 3 kept its secrets")) << v.said;
+    EXPECT_TRUE(says(v, "\n  process 3's secret heap held")) << v.said;
+}
+
+// A wrapper script's shells and helpers held nothing: one line for all of
+// them, by name, after the processes that did hold secrets.
+TEST(Conclude, FoldsProcessesThatHeldNothing)
+{
+    preload_report nothing = report_of(201, "bash");
+    nothing.backend = "none";
+    nothing.mapped = 0;
+    nothing.openssl_heap = "none";
+    nothing.secure_heap_allocations = 0;
+    preload_report other = nothing;
+    other.pid = 202;
+    preload_report helper = nothing;
+    helper.pid = 203;
+    helper.comm = "readlink";
+    const verdict v = conclude_on("wrapper", 200, exited_0,
+                                  {nothing, other, helper, report_of(200, "python3")});
+    EXPECT_TRUE(says(v, "\n  python3 (pid 200)'s secret heap held")) << v.said;
+    EXPECT_TRUE(says(v, "\n  3 other processes held no secrets and used no secret memory: "
+                        "bash x2, readlink\n"))
+        << v.said;
+    EXPECT_FALSE(says(v, "bash (pid 201)")) << v.said;
+}
+
+// Where a libcrypto bypassed the shim, the report says its keys were not
+// protected, whatever the heap held.
+TEST(Conclude, SaysWhenOpenSSLsKeysWereNotProtected)
+{
+    preload_report r = report_of(300, "prog");
+    r.openssl_heap = "unreached";
+    const verdict v = conclude_on("prog", 300, exited_0, {r});
+    EXPECT_TRUE(says(v, "WARNING: prog's OpenSSL keys were NOT protected")) << v.said;
 }
 
 TEST(Conclude, WarnsOfNoReportOnlyWhenNoProcessReported)

@@ -39,7 +39,8 @@ check_all() {
     if [[ ${SECRETMEM_REQUIRE_NATIVE:-0} == 1 ]]; then
         [[ $backend == native ]] || fail "the patched kernel's heap is $backend, not native"
     fi
-    expect_err "kept its secrets out of the kernel's direct map, in $backend ("
+    expect_err "'s secret heap held "
+    expect_err " out of the kernel's direct map, in $backend ("
     [[ $err =~ secret\ memory\ mapped\ ([0-9.]+)\ ([A-Za-z]+) ]] || fail "no amount mapped"
     [[ ${BASH_REMATCH[1]} != 0 ]] || fail "the report says nothing was mapped"
     [[ $err != *"secretmem-preload: mode="* ]] || fail "the shim's raw report line leaked through"
@@ -57,7 +58,7 @@ check_status() {
     expect_status 7
     invoke run --all -- bash -c 'exit 3'
     expect_status 3
-    expect_err "bash kept its secrets"
+    expect_err "bash's secret heap held"
 }
 
 check_signal() {
@@ -168,7 +169,7 @@ check_fork() {
     expect_err "2 processes exited under the shim, $probe (pid $parent) and what it started:"
     local pid
     for pid in "$parent" "$child"; do
-        expect_err $'\n'"  cli-heap-probe (pid $pid) kept its secrets out of the kernel's direct map"
+        expect_err $'\n'"  cli-heap-probe (pid $pid)'s secret heap held "
     done
     [[ $err != *WARNING* ]] || fail "a warning for two processes that both reported"
 }
