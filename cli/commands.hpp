@@ -20,5 +20,7 @@ enum exit_code : int {
 
 int info(std::span<const std::string_view> args);
 int run(std::span<const std::string_view> args);
+int enable(std::span<const std::string_view> args);
+int disable(std::span<const std::string_view> args);
 
 } // namespace secretmem::cli

@@ -21,6 +21,9 @@ constexpr const char* usage_text =
     "            and the secret memory in use (on a kernel with the secretmem series)\n"
     "  run       run a program with its secrets in secret memory (the preload shim),\n"
     "            and say where they were kept and how much it had\n"
+    "  enable    switch a systemd service over: a drop-in with the preload shim, the\n"
+    "            provider's OpenSSL configuration and LimitMEMLOCK\n"
+    "  disable   remove that drop-in\n"
     "  help      this text; `secretmem help COMMAND`, a command's\n"
     "\n"
     "`secretmem COMMAND --help` describes a command; `secretmem --version` says which\n"
@@ -35,9 +38,11 @@ struct named_command {
     command function;
 };
 
-constexpr std::array<named_command, 2> commands{{
+constexpr std::array<named_command, 4> commands{{
     {"info", secretmem::cli::info},
     {"run", secretmem::cli::run},
+    {"enable", secretmem::cli::enable},
+    {"disable", secretmem::cli::disable},
 }};
 
 command find_command(std::string_view name)
