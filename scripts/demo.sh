@@ -40,7 +40,7 @@ python=/usr/bin/python3
 
 # What the guest runs, as ninja names them.
 targets=(tests/attack/secretmem-attack integrations/openssl/provider/secretmem.so
-    libc-shim/preload/libsecretmem-preload.so bench/secret-bench)
+    libc-shim/preload/libsecretmem-preload.so bench/secret-bench tests/preload/secretmem-memscan)
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }'; }
@@ -241,10 +241,16 @@ else
     attacks=$(value attacks)
     row "attacks" "NOT VERIFIED: ${attacks:-not run}"
 fi
+if [[ $(value nginx) == passed ]]; then
+    row "nginx" "a master and 2 workers under the preload and secretmem.cnf served HTTPS from each worker; no process of it held the key readable, every process of the same nginx without secretmem did"
+else
+    nginx=$(value nginx)
+    row "nginx" "NOT VERIFIED: ${nginx:-not run}"
+fi
 if [[ -s $out/bench-summary.txt ]]; then
     row "cost" "MAP_SECRET against memfd_secret: $(cat "$out/bench-summary.txt")"
 fi
-row "time" "build $build_seconds s, VM $vm_seconds s (boot ${boot:-?} s; TLS $(value tls_seconds) s, attacks $(value attack_seconds) s, benchmark $(value bench_seconds) s), total $(since "$t0") s"
+row "time" "build $build_seconds s, VM $vm_seconds s (boot ${boot:-?} s; TLS $(value tls_seconds) s, attacks $(value attack_seconds) s, nginx $(value nginx_seconds) s, benchmark $(value bench_seconds) s), total $(since "$t0") s"
 
 if ((${#problems[@]} > 0)); then
     printf '\n  FAILED:\n'

@@ -17,7 +17,11 @@
 #  2. secretmem-attack --pid on both running servers (ptrace,
 #     /proc/PID/mem, process_vm_readv, the debugfs direct-map probe, a core
 #     dump): its table;
-#  3. secret-bench, MAP_SECRET and memfd_secret only, its JSON left in
+#  3. nginx, as it runs in production: a master and 2 workers forked from
+#     it, switched over with the preload and secretmem.cnf; HTTPS requests
+#     reach both workers, then the attacker reads every process of it (and
+#     of the same nginx without secretmem) through /proc/PID/mem;
+#  4. secret-bench, MAP_SECRET and memfd_secret only, its JSON left in
 #     OUT_DIR for scripts/demo/bench_table.py on the host.
 #
 # OUT_DIR (inside the build directory, which the guest can write) also
@@ -32,6 +36,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 preload=$build/libc-shim/preload/libsecretmem-preload.so
 modules=$build/integrations/openssl/provider
 attacker=$build/tests/attack/secretmem-attack
+memscan=$build/tests/preload/secretmem-memscan
 bench=$build/bench/secret-bench
 python=/usr/bin/python3
 [[ -x $python ]] || python=python3
@@ -53,10 +58,14 @@ result() { echo "$1=$2" >>"$results"; }
 mark() { echo "$(date +%s.%N) $*" >>"$out/steps.log"; }
 
 server_pids=()
+nginx_sessions=()
 cleanup() {
     local pid
     for pid in "${server_pids[@]}"; do
         kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${nginx_sessions[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
     done
 }
 trap cleanup EXIT
@@ -266,8 +275,135 @@ fi
 
 mark attacks finished
 result attack_seconds $((SECONDS - started))
+
+# nginx NAME PORT [VAR=VALUE...]: nginx with 2 workers in a session of its
+# own, in the foreground as under systemd; the master's pid in $nginx_pid.
+start_nginx() {
+    local name=$1 port=$2 dir=$work/nginx-$1
+    shift 2
+    mkdir -p "$dir"
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes 2;
+pid $dir/nginx.pid;
+events { worker_connections 16; }
+http {
+  access_log off;
+  client_body_temp_path $dir/body; proxy_temp_path $dir/proxy; fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
+  server {
+    listen 127.0.0.1:$port ssl reuseport;
+    ssl_certificate $cert;
+    ssl_certificate_key $key;
+    location / { return 200 "\$pid\n"; }
+  }
+}
+CONF
+    setsid env "$@" nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" \
+        -g 'daemon off;' >"$out/nginx-$name.log" 2>&1 &
+    nginx_pid=$!
+    nginx_sessions+=("$nginx_pid")
+}
+
+# Requests to nginx NAME on PORT until both its workers have answered (each
+# answers with its pid); true then.
+serve_both_workers() {
+    local name=$1 port=$2 master=$3 tries answered workers
+    for ((tries = 0; tries < 600; tries++)); do
+        curl -sk --max-time 60 "https://127.0.0.1:$port/" >>"$work/$name.answers" 2>/dev/null || true
+        workers=$(pgrep -P "$master" | sort)
+        answered=$(sort -u "$work/$name.answers" 2>/dev/null)
+        if [[ $(wc -l <<<"$workers") -ge 2 && $(comm -23 <(echo "$workers") \
+            <(echo "$answered") | wc -l) -eq 0 ]]; then
+            return 0
+        fi
+        kill -0 "$master" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# One row of the table: what a scan of PID found.
+scan_row() {
+    local pid=$1 scan
+    scan=$("$memscan" --hex "$key_hex" --quiet "$pid" 2>&1 | tail -n 1)
+    local read=0 failed=0 hits=0
+    [[ $scan =~ pages_read=([0-9]+) ]] && read=${BASH_REMATCH[1]}
+    [[ $scan =~ pages_failed=([0-9]+) ]] && failed=${BASH_REMATCH[1]}
+    [[ $scan =~ hits=([0-9]+) ]] && hits=${BASH_REMATCH[1]}
+    if ((hits == 1)); then
+        echo "key found (1 copy)"
+    elif ((hits > 1)); then
+        echo "key found ($hits copies)"
+    elif ((read > 0)); then
+        awk -v r="$read" -v f="$failed" \
+            'BEGIN { printf "not found (%.1f MiB read, %.1f MiB refused)", r / 256, f / 256 }'
+    else
+        echo "not read: $scan"
+    fi
+}
+
 started=$SECONDS
-section "3. MAP_SECRET against memfd_secret, in this VM"
+section "3. nginx: a master and the workers it forks"
+say "nginx 1.22 from Debian, 2 workers, the same Ed25519 key, switched over as an"
+say "administrator would (secretmem enable writes these into the service's unit):"
+say "LD_PRELOAD=libsecretmem-preload.so and OPENSSL_CONF=secretmem.cnf.  The workers"
+say "are forked after the master loaded the key: each gets its own copy, in secret"
+say "memory of its own."
+echo
+sed "s|^module = .*|module = $modules/secretmem.so|" "$modules/secretmem.cnf" >"$work/secretmem.cnf"
+start_nginx with 8443 LD_PRELOAD="$preload" OPENSSL_CONF="$work/secretmem.cnf"
+nginx_with=$nginx_pid
+start_nginx without 8444
+nginx_without=$nginx_pid
+nginx_ok=1
+for name in with without; do
+    port=8443 master=$nginx_with
+    [[ $name == without ]] && port=8444 master=$nginx_without
+    if ! serve_both_workers "$name" "$port" "$master"; then
+        failed "nginx ($name secretmem) did not serve from both workers: see $out/nginx-$name.log"
+        nginx_ok=0
+    fi
+done
+if ((nginx_ok)); then
+    mark nginx serving
+    say "curl: HTTPS (TLS 1.3) answered by each worker of both: $(sort -u "$work/with.answers" |
+        wc -l) workers with secretmem, $(sort -u "$work/without.answers" | wc -l) without"
+    echo
+    printf '  %-22s  %-30s  %s
+' "process" "without secretmem" "with secretmem"
+    printf '  %-22s  %-30s  %s
+' "----------------------" "------------------------------" \
+        "------------------------------"
+    roles=("master" "worker 1" "worker 2")
+    mapfile -t with_procs < <(echo "$nginx_with"; pgrep -P "$nginx_with" | sort -n)
+    mapfile -t without_procs < <(echo "$nginx_without"; pgrep -P "$nginx_without" | sort -n)
+    found_with=0 missed_without=0
+    for i in 0 1 2; do
+        row_without=$(scan_row "${without_procs[$i]}")
+        row_with=$(scan_row "${with_procs[$i]}")
+        [[ $row_without == "key found"* ]] || missed_without=1
+        [[ $row_with == "not found"* ]] || found_with=1
+        printf '  %-22s  %-30s  %s
+' "nginx ${roles[$i]}" "$row_without" "$row_with"
+    done
+    echo
+    if ((found_with == 0 && missed_without == 0)); then
+        say "The attacker found the key in every process of the control and in no process of"
+        say "nginx under secretmem."
+        result nginx passed
+    else
+        failed "nginx: the key was found with secretmem, or not found in the control (see the table)"
+        result nginx failed
+    fi
+fi
+for pid in "$nginx_with" "$nginx_without"; do
+    kill -TERM "$pid" 2>/dev/null || true
+done
+mark nginx finished
+result nginx_seconds $((SECONDS - started))
+
+started=$SECONDS
+section "4. MAP_SECRET against memfd_secret, in this VM"
 say "bench/'s secret-bench, a few of its cases, in this VM (about 15 s) ..."
 rm -f "$out"/bench-*.json
 # The direct-map counters first, before the speed run's memfd_secret
