@@ -12,8 +12,10 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 namespace alloc_bench {
 
@@ -263,6 +265,43 @@ void batch(benchmark::State& state, const allocator& a, std::size_t size, std::s
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(count));
 }
 
+// fork() of a process holding `size` bytes in the allocator's blocks, the
+// child exiting at once: for the secret heap, each child's own copy of the
+// whole heap (what a pre-forking server pays per worker); for glibc, a
+// plain fork of that much private memory.  secret_MiB: what the secret heap
+// holds, all of which is copied.
+void fork_holding(benchmark::State& state, const allocator& a, std::size_t size)
+{
+    constexpr std::size_t block = std::size_t{64} << 10;
+    std::vector<void*> blocks;
+    for (std::size_t done = 0; done < size; done += block) {
+        void* p = a.allocate(block);
+        if (p == nullptr) {
+            fail(state, a, block, errno);
+            break;
+        }
+        std::memset(p, 0x5a, block);
+        blocks.push_back(p);
+    }
+    if (blocks.size() * block >= size) {
+        for ([[maybe_unused]] auto _ : state) {
+            const pid_t pid = ::fork();
+            if (pid == 0)
+                ::_exit(0);
+            int status = -1;
+            if (pid < 0 || ::waitpid(pid, &status, 0) != pid || status != 0) {
+                failed = true;
+                state.SkipWithError("the forked child did not exit with status 0");
+                break;
+            }
+        }
+        if (const auto held = a.figures().secret_bytes)
+            state.counters["secret_MiB"] = static_cast<double>(*held) / (1 << 20);
+    }
+    for (void* p : blocks)
+        a.release(p);
+}
+
 benchmark::internal::Benchmark* add(const std::string& name,
                                     std::function<void(benchmark::State&)> body)
 {
@@ -309,6 +348,21 @@ void register_benchmarks(const options& opts, const std::vector<allocator>& allo
                 tune(add("batch/" + std::string(a.name) + suffix,
                          [a, size, count](benchmark::State& s) { batch(s, a, size, count); }));
             }
+        }
+    }
+
+    // Last: the secret heap never shrinks, and what it holds is copied.
+    for (const std::size_t mib : {std::size_t{2}, std::size_t{64}}) {
+        if (opts.smoke && mib > 2)
+            continue;
+        for (const allocator& a : allocators) {
+            if (a.name != "secretmem" && a.name != "glibc")
+                continue;
+            add("fork/" + std::string(a.name) + "/" + std::to_string(mib) + "MiB",
+                [a, mib](benchmark::State& s) { fork_holding(s, a, mib << 20); })
+                ->Iterations(opts.smoke ? 1 : 20)
+                ->UseRealTime()
+                ->Unit(benchmark::kMillisecond);
         }
     }
 }

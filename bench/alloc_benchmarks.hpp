@@ -22,7 +22,9 @@ struct options {
 //   batch/<allocator>/<size>/round:<r>        allocate 1000, then free them;
 // the last two for 32 and 256 bytes, 1 and 2 threads (items/s, wall time),
 // in rounds that each run every allocator once, so that a slow spell of a
-// shared machine hits every allocator alike (the summary takes the median).
+// shared machine hits every allocator alike (the summary takes the median);
+//   fork/<secretmem|glibc>/<2|64>MiB   fork + child exit + wait, holding
+//                             that much in blocks (the secret heap's copy).
 void register_benchmarks(const options& opts, const std::vector<allocator>& allocators);
 
 // True once any benchmark failed (it is reported with its error).
