@@ -105,8 +105,8 @@ void start() noexcept
         state.store(heap_state::failed, std::memory_order_release);
         return;
     }
-    // Before jemalloc installs its fork handlers (when it starts, in
-    // create_arenas): fork_inheritance.hpp says why the order matters.
+    // Copied into forked children from now on; the order of the fork
+    // handlers this relies on is fork_inheritance.cpp's.
     take_part_in_fork();
     if (pthread_key_create(&cache_key, destroy_thread_cache) != 0 || !create_arenas()) {
         set_start_error("the secret heap could not set up its jemalloc arenas");

@@ -40,8 +40,7 @@ void set_start_error(const char* message) noexcept;
 
 // What a forked child gets of the heap: a copy (the default) or, after
 // set_copy_on_fork(false), fresh secret memory that reads as zeros; either
-// way the child can allocate and free.  take_part_in_fork() must run before
-// jemalloc installs its own fork handlers (fork_inheritance.hpp).
+// way the child can allocate and free.
 void set_copy_on_fork(bool copy) noexcept;
 void take_part_in_fork() noexcept;
 

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <sys/wait.h>
 #include <thread>
@@ -282,6 +283,75 @@ TEST_F(Heap, ForkWipesOrCopies)
                                         "to allocate";
     secretmem_heap_copy_on_fork(1);
     EXPECT_EQ(secret[0], fill) << "the parent's copy changed";
+    secretmem_free(secret);
+}
+
+// fork() while other threads allocate and free (a server's threads signing
+// while its master forks a worker): jemalloc's and the heap's locks are
+// held across the copy, so each child sees the parent's block whole and can
+// allocate, free and use blocks of its own.
+TEST_F(Heap, ForkWhileOtherThreadsAllocate)
+{
+    // A lock-order bug deadlocks here: fail, rather than hang to the timeout.
+    struct deadline {
+        deadline() { alarm(120); }
+        deadline(const deadline&) = delete;
+        deadline& operator=(const deadline&) = delete;
+        ~deadline() { alarm(0); }
+    } bounded;
+    auto* secret = static_cast<unsigned char*>(secretmem_malloc(4096));
+    ASSERT_NE(secret, nullptr);
+    std::memset(secret, fill, 4096);
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 2; ++t) {
+        workers.emplace_back([&stop, t] {
+            std::vector<void*> held;
+            for (unsigned i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+                void* p = secretmem_malloc(16 + (i * 37 + t) % 2000);
+                if (p != nullptr)
+                    held.push_back(p);
+                if (held.size() > 64) {
+                    for (void* q : held)
+                        secretmem_free(q);
+                    held.clear();
+                }
+            }
+            for (void* q : held)
+                secretmem_free(q);
+        });
+    }
+    int bad = 0;
+    std::string last;
+    for (int i = 0; i < 8; ++i) {
+        const pid_t pid = fork();
+        if (pid == 0) {
+            for (int b = 0; b < 4096; ++b) {
+                if (secret[b] != fill)
+                    _exit(1);
+            }
+            std::vector<void*> mine;
+            for (int n = 0; n < 1000; ++n) {
+                void* p = secretmem_malloc(64);
+                if (p == nullptr)
+                    _exit(2);
+                std::memset(p, n & 0xff, 64);
+                mine.push_back(p);
+            }
+            for (void* p : mine)
+                secretmem_free(p);
+            _exit(0);
+        }
+        int status = 0;
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || status != 0) {
+            ++bad;
+            last = "child " + std::to_string(i) + " ended with status " + std::to_string(status);
+        }
+    }
+    stop = true;
+    for (auto& w : workers)
+        w.join();
+    EXPECT_EQ(bad, 0) << last;
     secretmem_free(secret);
 }
 

@@ -125,10 +125,6 @@ void after_fork_in_child() noexcept
 
 void install_handlers() noexcept
 {
-    // Installed before the secret heap starts jemalloc, which installs its
-    // own when it starts: prepare handlers run in reverse order, so
-    // jemalloc's arena locks are taken first, and its parent and child
-    // handlers release them only after these have run.
     if (pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child) != 0) {
         static constexpr char message[] =
             "secretmem: cannot install fork handlers: forked children would run without their "
@@ -136,6 +132,20 @@ void install_handlers() noexcept
         [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, message, sizeof message - 1);
         std::abort();
     }
+}
+
+// Installed before the secret heap's jemalloc installs its own, which it
+// does from a constructor of its own as libsecretmem-alloc loads: prepare
+// handlers run in reverse order, so jemalloc's arena locks are taken first,
+// and its parent and child handlers release them only after the copy.  The
+// other way round, a thread growing the heap holds an arena lock while it
+// waits for the heap's, which the forking thread holds while it waits for
+// the arena lock: a deadlock.  The SDK's constructors run before those of
+// the libraries that link it; in a static program, where all share one
+// .init_array, the priority puts this one first.
+[[gnu::constructor(101)]] void install_handlers_early() noexcept
+{
+    pthread_once(&handlers_installed, install_handlers);
 }
 
 } // namespace

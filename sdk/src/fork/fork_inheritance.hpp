@@ -68,8 +68,7 @@ private:
 };
 
 // Take part in every fork from now on.  Allocates nothing, so the secret
-// heap can enroll from inside malloc.  Thread-safe; the fork handlers are
-// installed on the first call.
+// heap can enroll from inside malloc.  Thread-safe.
 void enroll(participant& p) noexcept;
 
 // No longer take part; call before the memory is unmapped.
