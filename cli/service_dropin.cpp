@@ -69,8 +69,8 @@ std::string unit_name(std::string_view given)
         throw bad_arguments("'" + std::string(given) + "' is not a unit name");
     for (const char c : given) {
         const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                           (c >= '0' && c <= '9') || c == ':' || c == '_' || c == '.' ||
-                           c == '@' || c == '-' || c == '\\';
+                           (c >= '0' && c <= '9') || c == ':' || c == '_' || c == '.' || c == '@' ||
+                           c == '-' || c == '\\';
         if (!plain)
             throw bad_arguments("'" + std::string(given) + "' is not a unit name");
     }
@@ -118,10 +118,11 @@ fs::path dropin_path(const dropin_options& o)
 // backslash or line break inside to escape.
 std::string checked_value(const fs::path& p, const char* what)
 {
-    const std::string s = p.string();
-    if (s.find_first_of("\"\\\n ") != std::string::npos)
+    std::string s = p.string();
+    if (s.find_first_of("\"\\\n ") != std::string::npos) {
         throw std::runtime_error(std::string(what) + " path '" + s +
                                  "' has a space, quote, backslash or line break");
+    }
     return s;
 }
 
@@ -146,9 +147,10 @@ void write_atomically(const fs::path& path, const std::string& text)
         std::ofstream out(temporary, std::ios::trunc);
         out << text;
         out.flush();
-        if (!out)
+        if (!out) {
             throw std::system_error(errno, std::generic_category(),
                                     "cannot write " + temporary.string());
+        }
     }
     fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_write |
                                    fs::perms::group_read | fs::perms::others_read);
@@ -167,8 +169,8 @@ int enable_unit(const dropin_options& o)
     }
     const fs::path path = dropin_path(o);
     write_atomically(path, dropin_text(o, preload, conf));
-    std::cout << "secretmem enable: wrote " << path.string() << ": " << o.unit
-              << " runs under " << preload.string() << " with OPENSSL_CONF=" << conf.string()
+    std::cout << "secretmem enable: wrote " << path.string() << ": " << o.unit << " runs under "
+              << preload.string() << " with OPENSSL_CONF=" << conf.string()
               << (o.all ? " and every allocation secret" : "")
               << "\nto apply it: systemctl daemon-reload && systemctl restart " << o.unit << '\n';
     return ok;
@@ -179,8 +181,9 @@ int disable_unit(const dropin_options& o)
     const fs::path path = dropin_path(o);
     std::error_code ec;
     if (!fs::remove(path, ec)) {
-        std::cerr << "secretmem disable: " << o.unit << " is not switched over: "
-                  << (ec ? ec.message() + " at " : "there is no ") << path.string() << '\n';
+        std::cerr << "secretmem disable: " << o.unit
+                  << " is not switched over: " << (ec ? ec.message() + " at " : "there is no ")
+                  << path.string() << '\n';
         return failure;
     }
     // The directory only if nothing else of the administrator's is in it.

@@ -183,10 +183,11 @@ public:
 
     void release(bool in_child) noexcept override
     {
-        if (in_child)
+        if (in_child) {
             pthread_mutex_init(&range.lock, nullptr);
-        else
+        } else {
             pthread_mutex_unlock(&range.lock);
+        }
     }
 };
 

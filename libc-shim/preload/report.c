@@ -6,8 +6,9 @@
  *   secretmem-preload: mode=... backend=... ... openssl_heap_peak=N ... pid=P comm=NAME
  *
  * Fields are only ever added just before pid and comm, which stay last, so
- * that parsers of the older line keep working.  pid and comm tell apart the reports of a program and of the
- * processes it started, which inherit the variables.
+ * that parsers of the older line keep working.  pid and comm tell apart the
+ * reports of a program and of the processes it started, which inherit the
+ * variables.
  *
  * The line goes to standard error, or to file descriptor N with
  * SECRETMEM_PRELOAD_REPORT_FD=N: there a supervisor (secretmem run) reads
@@ -139,19 +140,17 @@ __attribute__((destructor)) static void report_at_exit(void)
     process_name(name, sizeof name);
     /* Ten numbers of at most 20 digits, the names and the keys: well inside. */
     char line[512];
-    const int n =
-        snprintf(line, sizeof line,
-                 "secretmem-preload: mode=%s backend=%s degraded=%s mapped=%llu allocated=%llu "
-                 "metadata=%llu secure_heap_allocs=%llu secure_heap_peak=%llu openssl_heap=%s "
-                 "openssl_heap_peak=%llu openssl_mem_functions=%s pid=%ld comm=%s\n",
-                 preload_mode_name(preload_mode()), heap.backend != NULL ? heap.backend : "none",
-                 heap.degraded ? "yes" : "no", (unsigned long long)heap.mapped_bytes,
-                 (unsigned long long)heap.allocated_bytes, (unsigned long long)heap.metadata_bytes,
-                 (unsigned long long)secure.allocations, (unsigned long long)secure.peak,
-                 general_heap_state_name(general_heap_state()),
-                 (unsigned long long)general_heap_peak(),
-                 general_heap_refused_custom_functions() ? "refused" : "ours", (long)getpid(),
-                 name);
+    const int n = snprintf(
+        line, sizeof line,
+        "secretmem-preload: mode=%s backend=%s degraded=%s mapped=%llu allocated=%llu "
+        "metadata=%llu secure_heap_allocs=%llu secure_heap_peak=%llu openssl_heap=%s "
+        "openssl_heap_peak=%llu openssl_mem_functions=%s pid=%ld comm=%s\n",
+        preload_mode_name(preload_mode()), heap.backend != NULL ? heap.backend : "none",
+        heap.degraded ? "yes" : "no", (unsigned long long)heap.mapped_bytes,
+        (unsigned long long)heap.allocated_bytes, (unsigned long long)heap.metadata_bytes,
+        (unsigned long long)secure.allocations, (unsigned long long)secure.peak,
+        general_heap_state_name(general_heap_state()), (unsigned long long)general_heap_peak(),
+        general_heap_refused_custom_functions() ? "refused" : "ours", (long)getpid(), name);
     /* A cut line would lose its end of line: better none than a broken one. */
     if (n > 0 && (size_t)n < sizeof line)
         write_line(line, (size_t)n);

@@ -154,7 +154,8 @@ void keep_this_threads_windows(region_state& s) noexcept
     const region_state::thread_windows* mine = this_thread(s, false);
     s.readers = mine != nullptr ? std::min(mine->readers, s.readers) : 0;
     s.writers = mine != nullptr ? std::min(mine->writers, s.writers) : 0;
-    const region_state::thread_windows kept = mine != nullptr ? *mine : region_state::thread_windows{};
+    const region_state::thread_windows kept =
+        mine != nullptr ? *mine : region_state::thread_windows{};
     s.by_thread = {};
     s.by_thread[0] = kept;
 }

@@ -297,6 +297,8 @@ TEST_F(Heap, ForkWhileOtherThreadsAllocate)
         deadline() { alarm(120); }
         deadline(const deadline&) = delete;
         deadline& operator=(const deadline&) = delete;
+        deadline(deadline&&) = delete;
+        deadline& operator=(deadline&&) = delete;
         ~deadline() { alarm(0); }
     } bounded;
     auto* secret = static_cast<unsigned char*>(secretmem_malloc(4096));
@@ -304,6 +306,7 @@ TEST_F(Heap, ForkWhileOtherThreadsAllocate)
     std::memset(secret, fill, 4096);
     std::atomic<bool> stop{false};
     std::vector<std::thread> workers;
+    workers.reserve(2);
     for (int t = 0; t < 2; ++t) {
         workers.emplace_back([&stop, t] {
             std::vector<void*> held;

@@ -134,7 +134,9 @@ constexpr int exited_3 = 3 << 8;
 TEST(Conclude, NamesTheProgramAsGivenWhenItAloneReported)
 {
     const verdict v = conclude_on("./prog", 4242, exited_3, {report_of(4242, "prog")});
-    EXPECT_TRUE(says(v, "secretmem run: ./prog's secret heap held 2 MiB out of the kernel's direct map")) << v.said;
+    EXPECT_TRUE(
+        says(v, "secretmem run: ./prog's secret heap held 2 MiB out of the kernel's direct map"))
+        << v.said;
     EXPECT_FALSE(says(v, "pid")) << v.said;
     EXPECT_FALSE(says(v, "WARNING")) << v.said;
     EXPECT_EQ(v.status, 3);
@@ -144,7 +146,8 @@ TEST(Conclude, NamesTheProgramUnderTheKernelsShortName)
 {
     const verdict v = conclude_on("/opt/bin/a-program-with-a-long-name", 7, exited_0,
                                   {report_of(7, "a-program-with-")});
-    EXPECT_TRUE(says(v, "secretmem run: /opt/bin/a-program-with-a-long-name's secret heap held")) << v.said;
+    EXPECT_TRUE(says(v, "secretmem run: /opt/bin/a-program-with-a-long-name's secret heap held"))
+        << v.said;
 }
 
 TEST(Conclude, NamesByPidWhatTheProgramBecameOrStarted)
@@ -192,8 +195,8 @@ TEST(Conclude, FoldsProcessesThatHeldNothing)
     preload_report helper = nothing;
     helper.pid = 203;
     helper.comm = "readlink";
-    const verdict v = conclude_on("wrapper", 200, exited_0,
-                                  {nothing, other, helper, report_of(200, "python3")});
+    const verdict v =
+        conclude_on("wrapper", 200, exited_0, {nothing, other, helper, report_of(200, "python3")});
     EXPECT_TRUE(says(v, "\n  python3 (pid 200)'s secret heap held")) << v.said;
     EXPECT_TRUE(says(v, "\n  3 other processes held no secrets and used no secret memory: "
                         "bash x2, readlink\n"))

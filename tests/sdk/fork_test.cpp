@@ -21,8 +21,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-extern char** environ;
+#include <vector>
 
 namespace secretmem::test {
 namespace {
@@ -151,12 +150,11 @@ TEST_P(Fork, CopyIsNeverSharedWithTheParent)
 
 TEST_P(Fork, WipeGivesTheChildZeros)
 {
-    const region r = allocate_with(fork_behavior::wipe);
+    region r = allocate_with(fork_behavior::wipe);
     const int status = in_child([&] {
         if (!all_zero(r))
             return child_wrong_bytes;
-        region& mine = const_cast<region&>(r);
-        fill(mine, "usable");
+        fill(r, "usable");
         return holds(r, "usable") ? child_ok : child_wrong_bytes;
     });
     EXPECT_EQ(status, 0) << "the child " << describe(status);
@@ -184,6 +182,7 @@ TEST_P(Fork, FromAThreadedProcessWhileWindowsOpenAndClose)
     const region r = allocate_with(fork_behavior::copy);
     std::atomic<bool> stop{false};
     std::vector<std::thread> readers;
+    readers.reserve(2);
     for (int t = 0; t < 2; ++t) {
         readers.emplace_back([&] {
             while (!stop.load(std::memory_order_relaxed))

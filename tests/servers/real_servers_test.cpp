@@ -123,7 +123,7 @@ std::vector<pid_t> descendants(pid_t root)
     }
     std::vector<pid_t> found;
     for (const auto& [pid, parent] : parents) {
-        for (pid_t up = parent; up > 1; up = parents.count(up) ? parents[up] : 0) {
+        for (pid_t up = parent; up > 1; up = parents.contains(up) ? parents[up] : 0) {
             if (up == root) {
                 found.push_back(pid);
                 break;
@@ -172,9 +172,9 @@ protected:
         std::vector<std::string> args{"genpkey", "-out", tls_.key.string()};
         args.insert(args.end(), key().genpkey.begin(), key().genpkey.end());
         ASSERT_NO_FATAL_FAILURE(openssl(args));
-        ASSERT_NO_FATAL_FAILURE(openssl({"req", "-x509", "-new", "-key", tls_.key.string(), "-subj",
-                                         "/CN=localhost", "-days", "2", "-out",
-                                         tls_.cert.string()}));
+        ASSERT_NO_FATAL_FAILURE(
+            openssl({"req", "-x509", "-new", "-key", tls_.key.string(), "-subj", "/CN=localhost",
+                     "-days", "2", "-out", tls_.cert.string()}));
         const std::string pem = pt::read_text(tls_.key);
         pt::write_text(tls_.combined, pt::read_text(tls_.cert) + pem);
         parts_ = pt::secret_parts(pem);
@@ -203,9 +203,8 @@ protected:
         if (protect && preload)
             add["LD_PRELOAD"] = pt::preload_library().string();
         std::vector<std::string> env = pt::clean_environment(add);
-        std::erase_if(env, [&](const std::string& e) {
-            return !protect && e.starts_with("OPENSSL_CONF=");
-        });
+        std::erase_if(
+            env, [&](const std::string& e) { return !protect && e.starts_with("OPENSSL_CONF="); });
         return env;
     }
 
@@ -213,7 +212,7 @@ protected:
     // `ordinary-heap = allow` when `ordinary_heap_allowed`.
     [[nodiscard]] fs::path provider_configuration() const
     {
-        const fs::path written = dir_ / "secretmem.cnf";
+        fs::path written = dir_ / "secretmem.cnf";
         if (fs::exists(written))
             return written;
         const char* module_dir = std::getenv("SECRETMEM_TEST_PROVIDER_DIR");
@@ -245,16 +244,16 @@ protected:
             outputs.push_back(dir_ / ("response" + std::to_string(i)));
             fs::remove(outputs.back());
             clients.push_back(std::make_unique<pt::child>(
-                std::vector<std::string>{curl_, "-sS", "-k", "--http1.1", "--max-time", "120",
-                                         "-o", outputs.back().string(),
+                std::vector<std::string>{curl_, "-sS", "-k", "--http1.1", "--max-time", "120", "-o",
+                                         outputs.back().string(),
                                          "https://127.0.0.1:" + std::to_string(port) + "/"},
                 environment(false), pt::spawn_options().err(dir_ / ("curl" + std::to_string(i)))));
         }
         for (unsigned i = 0; i < count; ++i) {
             const std::string status = pt::describe_status(clients[i]->wait());
             if (status != "exited 0") {
-                failure = "curl " + status + ": " +
-                          pt::read_text(dir_ / ("curl" + std::to_string(i)));
+                failure =
+                    "curl " + status + ": " + pt::read_text(dir_ / ("curl" + std::to_string(i)));
             } else {
                 bodies.push_back(pt::read_text(outputs[i]));
             }
@@ -402,8 +401,8 @@ protected:
         const auto deadline = std::chrono::steady_clock::now() + patience;
         while (std::chrono::steady_clock::now() < deadline && !main.exited()) {
             const std::vector<pid_t> now = descendants(main.pid());
-            const bool old_gone = std::none_of(now.begin(), now.end(),
-                                               [&](pid_t p) { return before.count(p) != 0; });
+            const bool old_gone =
+                std::none_of(now.begin(), now.end(), [&](pid_t p) { return before.count(p) != 0; });
             if (old_gone && now.size() >= server().workers)
                 return true;
             std::this_thread::sleep_for(100ms);
@@ -470,6 +469,81 @@ TEST_P(RealServer, OrdinaryHeapAllowedIsSaid)
         << logs();
 }
 
+// A client's key in the provider: curl, switched over like the servers,
+// presents a certificate to an nginx that requires one (its key of each
+// type, read from a file by curl's OpenSSL and held by the provider).
+class ClientCertificate : public RealServer {
+protected:
+    void write_nginx_conf(int port)
+    {
+        const std::string d = dir_.path().string();
+        std::ostringstream conf;
+        conf << "worker_processes 1;\npid " << d << "/nginx.pid;\n"
+             << "events { worker_connections 16; }\nhttp {\n  access_log off;\n";
+        for (const char* temp : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
+            conf << "  " << temp << "_temp_path " << d << "/" << temp << ";\n";
+        conf << "  server {\n    listen 127.0.0.1:" << port << " ssl;\n"
+             << "    ssl_certificate " << tls_.cert.string() << ";\n"
+             << "    ssl_certificate_key " << tls_.key.string() << ";\n"
+             << "    ssl_client_certificate " << d << "/client.pem;\n"
+             << "    ssl_verify_client on;\n"
+             << "    location / { return 200 \"$ssl_client_verify $ssl_client_s_dn\\n\"; }\n"
+             << "  }\n}\n";
+        pt::write_text(dir_ / "nginx.conf", conf.str());
+    }
+};
+
+TEST_P(ClientCertificate, CurlPresentsAKeyHeldInSecretMemory)
+{
+    if (const auto why = pt::preload_unavailable())
+        GTEST_SKIP() << *why;
+    const std::string client_key = (dir_ / "client.key").string();
+    std::vector<std::string> args{"genpkey", "-out", client_key};
+    args.insert(args.end(), key().genpkey.begin(), key().genpkey.end());
+    ASSERT_NO_FATAL_FAILURE(openssl(args));
+    ASSERT_NO_FATAL_FAILURE(
+        openssl({"req", "-x509", "-new", "-key", client_key, "-subj", "/CN=client", "-days", "2",
+                 "-out", (dir_ / "client.pem").string()}));
+    const int port = free_port();
+    write_nginx_conf(port);
+    const std::string d = dir_.path().string();
+    pt::child main({program_, "-p", d + "/", "-c", d + "/nginx.conf", "-e", d + "/error.log", "-g",
+                    "daemon off;"},
+                   environment(false), pt::spawn_options().err(dir_ / "server.err").session());
+    const std::unique_ptr<pt::child, void (*)(pt::child*)> group(
+        &main, [](pt::child* c) { (void)::kill(-c->pid(), SIGKILL); });
+
+    const std::vector<std::string> request{curl_,
+                                           "-sS",
+                                           "-k",
+                                           "--max-time",
+                                           "120",
+                                           "--cert",
+                                           (dir_ / "client.pem").string(),
+                                           "--key",
+                                           client_key,
+                                           "-o",
+                                           (dir_ / "reply").string(),
+                                           "https://127.0.0.1:" + std::to_string(port) + "/"};
+    std::vector<std::string> env = environment(true);
+    env.emplace_back("SECRETMEM_PRELOAD_REPORT=1");
+    std::string status;
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    do {
+        pt::child curl(request, env, pt::spawn_options().err(dir_ / "curl.err"));
+        status = pt::describe_status(curl.wait());
+        if (status == "exited 0" || main.exited())
+            break;
+        std::this_thread::sleep_for(100ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    ASSERT_EQ(status, "exited 0") << pt::read_text(dir_ / "curl.err") << logs();
+    EXPECT_EQ(pt::read_text(dir_ / "reply"), "SUCCESS CN=client\n");
+    const auto report = pt::find_report(pt::read_text(dir_ / "curl.err"));
+    ASSERT_TRUE(report.has_value()) << "curl gave no report: " << pt::read_text(dir_ / "curl.err");
+    pt::expect_secret_backend(*report);
+    EXPECT_EQ(report->text("openssl_heap"), "secret") << report->line;
+}
+
 std::string name_of(const testing::TestParamInfo<param>& info)
 {
     return std::get<0>(info.param).name + "_" + std::get<1>(info.param).name;
@@ -477,6 +551,11 @@ std::string name_of(const testing::TestParamInfo<param>& info)
 
 INSTANTIATE_TEST_SUITE_P(Servers, RealServer,
                          testing::Combine(testing::ValuesIn(all_servers()),
+                                          testing::ValuesIn(all_keys())),
+                         name_of);
+
+INSTANTIATE_TEST_SUITE_P(Curl, ClientCertificate,
+                         testing::Combine(testing::Values(all_servers().front()),
                                           testing::ValuesIn(all_keys())),
                          name_of);
 

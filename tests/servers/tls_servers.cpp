@@ -71,8 +71,8 @@ std::vector<std::string> nginx(const std::string& program, const fs::path& dir, 
          << "}\n";
     pt::write_text(dir / "nginx.conf", conf.str());
     // In the foreground, as systemd's unit runs it (Type=forking aside).
-    return {program, "-p", d + "/", "-c", d + "/nginx.conf", "-e", d + "/error.log", "-g",
-            "daemon off;"};
+    return {program,          "-p", d + "/",      "-c", d + "/nginx.conf", "-e",
+            d + "/error.log", "-g", "daemon off;"};
 }
 
 // Apache with one MPM; children run as www-data, so the document root is
@@ -125,8 +125,8 @@ std::vector<std::string> apache_event(const std::string& program, const fs::path
     return apache(program, dir, port, tls, false);
 }
 
-std::vector<std::string> apache_prefork(const std::string& program, const fs::path& dir,
-                                        int port, const tls_files& tls)
+std::vector<std::string> apache_prefork(const std::string& program, const fs::path& dir, int port,
+                                        const tls_files& tls)
 {
     return apache(program, dir, port, tls, true);
 }
@@ -165,9 +165,13 @@ const std::vector<server_spec>& all_servers()
 {
     static const std::vector<server_spec> servers = {
         {"nginx", {"/usr/sbin/nginx"}, 2, SIGHUP, true, nginx, pids_in_bodies},
-        {"apache2_event", {"/usr/sbin/apache2"}, 2, SIGHUP, true, apache_event,
-         pids_in_access_log},
-        {"apache2_prefork", {"/usr/sbin/apache2"}, 2, SIGHUP, true, apache_prefork,
+        {"apache2_event", {"/usr/sbin/apache2"}, 2, SIGHUP, true, apache_event, pids_in_access_log},
+        {"apache2_prefork",
+         {"/usr/sbin/apache2"},
+         2,
+         SIGHUP,
+         true,
+         apache_prefork,
          pids_in_access_log},
         {"haproxy", {"/usr/sbin/haproxy"}, 1, SIGUSR2, false, haproxy, pids_in_bodies},
         {"python3_ssl", {"/usr/bin/python3"}, 0, 0, true, python, pids_in_bodies},

@@ -34,12 +34,12 @@ struct server_spec {
 
     // Writes the configuration into `dir` and returns the command line.
     std::vector<std::string> (*command)(const std::string& program,
-                                                      const std::filesystem::path& dir, int port,
-                                                      const tls_files& tls) = nullptr;
+                                        const std::filesystem::path& dir, int port,
+                                        const tls_files& tls) = nullptr;
     // The workers that served `bodies` (the responses), from the bodies or
     // from what the server logged into `dir`.
     std::set<pid_t> (*served_by)(const std::vector<std::string>& bodies,
-                                               const std::filesystem::path& dir) = nullptr;
+                                 const std::filesystem::path& dir) = nullptr;
 };
 
 // nginx, Apache httpd (mpm_event and mpm_prefork), HAProxy (master-worker)

@@ -130,41 +130,41 @@ static void* move_block(void* ptr, size_t old, size_t num, const char* file, int
     return block;
 }
 
-PUBLIC void* CRYPTO_realloc(void* ptr, size_t num, const char* file, int line)
+PUBLIC void* CRYPTO_realloc(void* addr, size_t num, const char* file, int line)
 {
-    if (ptr == NULL)
+    if (addr == NULL)
         return CRYPTO_malloc(num, file, line);
     if (num == 0) {
-        CRYPTO_free(ptr, file, line);
+        CRYPTO_free(addr, file, line);
         return NULL;
     }
-    if (secretmem_owns(ptr)) {
-        usage_remove(&usage, secretmem_usable_size(ptr));
-        void* block = secretmem_realloc(ptr, num); /* wipes what it leaves */
-        usage_add(&usage, secretmem_usable_size(block != NULL ? block : ptr));
+    if (secretmem_owns(addr)) {
+        usage_remove(&usage, secretmem_usable_size(addr));
+        void* block = secretmem_realloc(addr, num); /* wipes what it leaves */
+        usage_add(&usage, secretmem_usable_size(block != NULL ? block : addr));
         return block;
     }
     if (general_heap_wanted())
-        return move_block(ptr, usable(ptr), num, file, line);
+        return move_block(addr, usable(addr), num, file, line);
     const CRYPTO_realloc_fn custom = atomic_load(&custom_realloc);
-    return custom != NULL ? custom(ptr, num, file, line) : realloc(ptr, num);
+    return custom != NULL ? custom(addr, num, file, line) : realloc(addr, num);
 }
 
 /* As OpenSSL's: shrinking wipes the tail in place, growing moves. */
-PUBLIC void* CRYPTO_clear_realloc(void* ptr, size_t old_len, size_t num, const char* file,
+PUBLIC void* CRYPTO_clear_realloc(void* addr, size_t old_num, size_t num, const char* file,
                                   int line)
 {
-    if (ptr == NULL)
+    if (addr == NULL)
         return CRYPTO_malloc(num, file, line);
     if (num == 0) {
-        CRYPTO_clear_free(ptr, old_len, file, line);
+        CRYPTO_clear_free(addr, old_num, file, line);
         return NULL;
     }
-    if (num < old_len) {
-        explicit_bzero((char*)ptr + num, old_len - num);
-        return ptr;
+    if (num < old_num) {
+        explicit_bzero((char*)addr + num, old_num - num);
+        return addr;
     }
-    return move_block(ptr, old_len, num, file, line);
+    return move_block(addr, old_num, num, file, line);
 }
 
 PUBLIC int CRYPTO_set_mem_functions(CRYPTO_malloc_fn malloc_fn, CRYPTO_realloc_fn realloc_fn,

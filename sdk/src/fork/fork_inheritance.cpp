@@ -129,7 +129,8 @@ void install_handlers() noexcept
         static constexpr char message[] =
             "secretmem: cannot install fork handlers: forked children would run without their "
             "secrets\n";
-        [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, message, sizeof message - 1);
+        [[maybe_unused]] const ssize_t written =
+            ::write(STDERR_FILENO, message, sizeof message - 1);
         std::abort();
     }
 }
@@ -165,12 +166,14 @@ void enroll(participant& p) noexcept
 void withdraw(participant& p) noexcept
 {
     pthread_mutex_lock(&lock);
-    if (access::prev(p) != nullptr)
+    if (access::prev(p) != nullptr) {
         access::next(*access::prev(p)) = access::next(p);
-    else if (first == &p)
+    } else if (first == &p) {
         first = access::next(p);
-    if (access::next(p) != nullptr)
+    }
+    if (access::next(p) != nullptr) {
         access::prev(*access::next(p)) = access::prev(p);
+    }
     access::prev(p) = nullptr;
     access::next(p) = nullptr;
     pthread_mutex_unlock(&lock);
