@@ -33,7 +33,6 @@
 #include <fcntl.h>
 #include <map>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -346,17 +345,20 @@ protected:
         return text;
     }
 
-    // A worker that died of a signal shows in the server's own log.
+    // A worker that died of a signal shows in the server's own log, and a
+    // child that could not get its copy of the secrets, or a shim that had
+    // to refuse something, on its stderr.
     void expect_no_crash()
     {
-        static const std::regex crash(
-            "exited on signal|exit signal|Segmentation fault|SIGSEGV|SIGABRT|core dumped|"
-            "secretmem: a forked child|secretmem-preload: .*(cannot|refused)",
-            std::regex::icase);
         std::string text = pt::read_text(dir_ / "server.err");
         if (fs::exists(dir_ / "error.log"))
             text += pt::read_text(dir_ / "error.log");
-        EXPECT_FALSE(std::regex_search(text, crash)) << "the server reported a crash:" << logs();
+        for (const char* crash :
+             {"exited on signal", "exit signal", "Segmentation fault", "SIGSEGV", "SIGABRT",
+              "core dumped", "secretmem: a forked child", "secretmem-preload:"}) {
+            EXPECT_EQ(text.find(crash), std::string::npos)
+                << "the server's log says '" << crash << "':" << logs();
+        }
     }
 
     void run(bool protect)
