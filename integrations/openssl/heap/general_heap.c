@@ -59,15 +59,13 @@ static void* secret_block(size_t num, int zero)
 }
 
 /* Frees a block of either heap: OpenSSL's callers free what others made. */
-static void release(void* ptr, size_t clear)
+static void release(void* ptr)
 {
     if (secretmem_owns(ptr)) {
         usage_remove(&usage, secretmem_usable_size(ptr));
         secretmem_free(ptr); /* wipes */
         return;
     }
-    if (clear > 0)
-        explicit_bzero(ptr, clear);
     free(ptr); /* the preload's: finds its heap */
 }
 
@@ -106,7 +104,7 @@ PUBLIC void CRYPTO_free(void* ptr, const char* file, int line)
         custom(ptr, file, line);
         return;
     }
-    release(ptr, 0);
+    release(ptr);
 }
 
 PUBLIC void CRYPTO_clear_free(void* ptr, size_t num, const char* file, int line)
