@@ -43,9 +43,9 @@ static void* scratch_page(size_t page)
 }
 
 /*
- * mmap() ignores unknown flags under MAP_PRIVATE, so it cannot tell us
- * anything; mprotect() validates PROT bits and answers EINVAL for one it does
- * not know.
+ * mprotect() rejects a PROT bit it does not know with EINVAL, without mapping
+ * any secret memory.  PROT_SECRET and MAP_SECRET come in the same kernel
+ * series, and a kernel without it refuses the MAP_SECRET type the same way.
  */
 static struct secretmem_feature probe_native(size_t page)
 {

@@ -59,19 +59,4 @@ TEST_F(MemfdSecret, PagesAreHiddenFromProcMem)
     munmap(p, page);
 }
 
-TEST(MapSecretConstants, MatchTheKernelSeries)
-{
-    EXPECT_EQ(MAP_SECRET, 0x400000);
-    EXPECT_EQ(PROT_SECRET, 0x40);
-    // Clashes with what glibc already knows would make the flags ambiguous.
-    EXPECT_EQ(MAP_SECRET &
-                  (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN |
-                   MAP_DENYWRITE | MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |
-                   MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE),
-              0);
-    EXPECT_EQ(PROT_SECRET & (PROT_READ | PROT_WRITE | PROT_EXEC | 0x8 /* PROT_SEM */ |
-                             PROT_GROWSDOWN | PROT_GROWSUP),
-              0);
-}
-
 } // namespace

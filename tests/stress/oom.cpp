@@ -43,8 +43,7 @@ struct progress_report {
         ::_exit(refused_status);
     };
     for (;;) {
-        void* p = ::mmap(nullptr, piece, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_SECRET, -1, 0);
+        void* p = ::mmap(nullptr, piece, PROT_READ | PROT_WRITE, MAP_SECRET | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
             refused();
         for (std::size_t off = 0; off < piece; off += 64 * mib) {

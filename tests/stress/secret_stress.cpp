@@ -94,8 +94,8 @@ options parse(int argc, char** argv)
     return o;
 }
 
-// An unpatched kernel ignores MAP_SECRET and the stress would run on plain
-// memory, proving nothing: PROT_SECRET, which it rejects, tells.
+// On a kernel without the series every MAP_SECRET and PROT_SECRET is refused
+// and the stress would prove nothing: say so before starting.
 bool kernel_has_secret_memory()
 {
     void* p = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

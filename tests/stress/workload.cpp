@@ -176,7 +176,7 @@ private:
     void map_secret(range_slot& s)
     {
         const std::size_t n = range_pages();
-        int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_SECRET;
+        int flags = MAP_SECRET | MAP_ANONYMOUS;
         if (pick(4) == 0)
             flags |= MAP_POPULATE;
         void* p = ::mmap(nullptr, n * page, PROT_READ | PROT_WRITE, flags, -1, 0);

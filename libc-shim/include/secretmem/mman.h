@@ -5,19 +5,22 @@
  *
  * Kernel contract (kernel/patches, Documentation/admin-guide/mm/secret_map.rst):
  *
- *   MAP_SECRET   mmap() flag, only with MAP_PRIVATE | MAP_ANONYMOUS.  The range
- *                is removed from the kernel's direct map, locked, excluded
- *                from core dumps, and wiped (zero-filled) in a forked child.
- *                0x400000 is free on every architecture's mman.h.
+ *   MAP_SECRET   mmap() mapping type, with MAP_ANONYMOUS: private anonymous
+ *                memory removed from the kernel's direct map, locked,
+ *                excluded from core dumps, and wiped (zero-filled) in a forked
+ *                child.  A value of the MAP_TYPE field, as MAP_DROPPABLE is,
+ *                not a flag bit: kernels without the series reject a type
+ *                they do not know with EINVAL, where they would silently
+ *                ignore an unknown bit under MAP_PRIVATE and hand out
+ *                ordinary memory.  It contains the MAP_PRIVATE bit, so
+ *                MAP_PRIVATE | MAP_SECRET is the same request.
  *
  *   PROT_SECRET  mprotect() flag that converts existing private anonymous
  *                memory, contents preserved.  Sticky: only munmap() or exit
  *                ends it.  0x10 and 0x20 are reserved for architectures, so
- *                the series takes 0x40.
- *
- * Unpatched kernels silently ignore unknown mmap() flags under MAP_PRIVATE,
- * so MAP_SECRET alone proves nothing; they reject unknown PROT bits with
- * EINVAL, which is how secretmem_probe() tells whether the API is there.
+ *                the series takes 0x40.  Unpatched kernels reject unknown
+ *                PROT bits with EINVAL, which is how secretmem_probe() tells
+ *                whether the API is there without mapping secret memory.
  */
 #ifndef SECRETMEM_MMAN_H
 #define SECRETMEM_MMAN_H
@@ -25,7 +28,7 @@
 #include <sys/mman.h>
 
 #ifndef MAP_SECRET
-#define MAP_SECRET 0x400000
+#define MAP_SECRET 0x0a
 #endif
 
 #ifndef PROT_SECRET

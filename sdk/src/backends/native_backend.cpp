@@ -35,15 +35,11 @@ public:
 
     [[nodiscard]] std::error_code map_at(void* addr, std::size_t length) const noexcept override
     {
+        // A kernel without the series refuses the MAP_SECRET mapping type
+        // with EINVAL: the range is secret, or nothing was mapped.
         void* p = ::mmap(addr, length, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_SECRET, -1, 0);
+                         MAP_SECRET | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
         if (p == MAP_FAILED)
-            return {errno, std::system_category()};
-        // A kernel without the series ignores MAP_SECRET and hands out plain
-        // memory.  PROT_SECRET on a range that is already secret is a no-op,
-        // and an EINVAL from a kernel that does not know it: never trust the
-        // mmap() alone.
-        if (::mprotect(addr, length, PROT_READ | PROT_WRITE | PROT_SECRET) != 0)
             return {errno, std::system_category()};
         return {};
     }
