@@ -180,7 +180,7 @@ void live(benchmark::State& state, const allocator& a, const options& opts)
         set(state, "mappings_delta", static_cast<double>(at.mappings - before.mappings));
         set(state, "mappings", static_cast<double>(at.mappings));
         set(state, "max_map_count", static_cast<double>(max_map_count()));
-        if (const auto before_kb = kernel_before.kb("SecretMem"), at_kb = kernel_at.kb("SecretMem");
+        if (const auto before_kb = kernel_before.kb("SecretMap"), at_kb = kernel_at.kb("SecretMap");
             before_kb && at_kb) {
             set(state, "SecretMem_delta_kB", static_cast<double>(*at_kb - *before_kb));
         }

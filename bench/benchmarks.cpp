@@ -182,7 +182,7 @@ void direct_map(benchmark::State& state, variant v, std::size_t size)
             meminfo_counter(state, before, "DirectMap4k", "DirectMap4k_before_kB");
             meminfo_counter(state, mapped, "DirectMap4k", "DirectMap4k_mapped_kB");
             meminfo_counter(state, unmapped, "DirectMap4k", "DirectMap4k_unmapped_kB");
-            meminfo_counter(state, mapped, "SecretMem", "SecretMem_mapped_kB");
+            meminfo_counter(state, mapped, "SecretMap", "SecretMem_mapped_kB");
             meminfo_counter(state, mapped, "SecretPool", "SecretPool_mapped_kB");
             meminfo_counter(state, unmapped, "SecretPool", "SecretPool_unmapped_kB");
             if (drained) {

@@ -70,7 +70,7 @@ void describe_kernel(const bench::options& opts, const std::string& memlock_limi
     for (const char* e : counters::secret_events) {
         note(e, now.event(e).has_value());
     }
-    for (const char* field : {"SecretMem", "SecretPool"}) {
+    for (const char* field : {"SecretMap", "SecretPool"}) {
         note(field, now.kb(field).has_value());
     }
     benchmark::AddCustomContext("counters_present", present);

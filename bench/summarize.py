@@ -303,7 +303,7 @@ def direct_map_rows(r):
               "secret_page_zeroed"):
         rows.append((f"{e}, whole cycle", c(e)))
     rows += [
-        ("SecretMem while mapped, MiB", c("SecretMem_mapped_kB", 1 / 1024)),
+        ("SecretMap while mapped, MiB", c("SecretMem_mapped_kB", 1 / 1024)),
         ("SecretPool while mapped, MiB", c("SecretPool_mapped_kB", 1 / 1024)),
         ("SecretPool after unmap, MiB", c("SecretPool_unmapped_kB", 1 / 1024)),
         ("SecretPool after the drain, MiB", c("SecretPool_drained_kB", 1 / 1024)),
@@ -634,7 +634,7 @@ def memory_table(host, vm):
                          in_direct_map(a, alloc)])
     return table(["where", "allocator", f"live (of {LIVE_TARGET:,})", "fails",
                   "secret memory, MiB", "bytes per secret", "metadata MiB", "RSS Δ MiB",
-                  "VmLck Δ MiB", "mappings Δ", "SecretMem Δ MiB", "in the direct map"], rows)
+                  "VmLck Δ MiB", "mappings Δ", "SecretMap Δ MiB", "in the direct map"], rows)
 
 
 def alloc_sections(host, vm, args):
@@ -694,7 +694,7 @@ def alloc_sections(host, vm, args):
                  "(RSS Δ). *metadata* is secretmem's jemalloc bookkeeping, in ordinary memory. "
                  "sodium_malloc maps a guard page on each side, a header page and the data "
                  "page(s) for every block: 4 mappings, so vm.max_map_count bounds it. "
-                 "SecretMem Δ is the kernel's own count (/proc/meminfo, patched kernel only).",
+                 "SecretMap Δ is the kernel's own count (/proc/meminfo, patched kernel only).",
                  "", memory_table(host, vm), ""]
     return where, targets_md, body
 

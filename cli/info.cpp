@@ -21,7 +21,7 @@ constexpr const char* help_text =
     "    it is charged to, and vm.max_map_count;\n"
     "  - each backend, best first, whether it is usable and why not;\n"
     "  - what memory from each backend is protected against;\n"
-    "  - the secret memory in use and the pool's events (SecretMem and SecretPool in\n"
+    "  - the secret memory in use and the pool's events (SecretMap and SecretPool in\n"
     "    /proc/meminfo, secret_* in /proc/vmstat), on a kernel with the secretmem\n"
     "    series; a stock kernel has none of them, and info says so;\n"
     "  - the direct map's page sizes and splits;\n"

@@ -37,7 +37,7 @@ struct kernel_field {
     std::string_view meaning;
 };
 inline constexpr std::array<kernel_field, 2> secret_meminfo{{
-    {"SecretMem", "secret pages in use"},
+    {"SecretMap", "secret pages in use"},
     {"SecretPool", "free pages the pool holds out of the direct map"},
 }};
 // The meaning of one of counters::secret_events, for a person.

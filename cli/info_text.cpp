@@ -113,7 +113,7 @@ void print_secret_counters(std::ostream& out, const counters::snapshot& kernel)
         }
     }
     if (!any) {
-        out << "secret memory now: not counted by this kernel (no SecretMem or SecretPool in\n"
+        out << "secret memory now: not counted by this kernel (no SecretMap or SecretPool in\n"
                "  /proc/meminfo: the secretmem series is not in it)\n";
     }
     any = false;

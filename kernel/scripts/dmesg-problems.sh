@@ -4,21 +4,31 @@
 # bad pages, each with the 20 lines after it.  Exit 0 if there are any, 1 if
 # the log is clean (as grep does).
 #
-#   kernel/scripts/dmesg-problems.sh [--allow-oom] DMESG_FILE
+#   kernel/scripts/dmesg-problems.sh [--allow-oom] [--allow-offline] DMESG_FILE
 #
 # --allow-oom: a run that provokes the OOM killer on purpose (tests/stress).
 # The OOM killer's own report, from "invoked oom-killer" to "Killed
 # process", prints a stack trace: that trace is not a problem, but a warning
 # or report inside the block still is.
+#
+# --allow-offline: a run that offlines memory on purpose (tests/vm/
+# memory-offline.sh).  Offlining dumps each page that stops it ("page
+# dumped because: unmovable page" or "migration failure"): those dumps are
+# its report, not a bad page.  Any other dump still is.
 set -euo pipefail
 
 allow_oom=0
-if [[ "${1:-}" == --allow-oom ]]; then
-	allow_oom=1
+allow_offline=0
+while [[ "${1:-}" == --allow-* ]]; do
+	case $1 in
+	--allow-oom) allow_oom=1 ;;
+	--allow-offline) allow_offline=1 ;;
+	*) break ;;
+	esac
 	shift
-fi
+done
 (($# == 1)) || {
-	echo "usage: $0 [--allow-oom] DMESG_FILE" >&2
+	echo "usage: $0 [--allow-oom] [--allow-offline] DMESG_FILE" >&2
 	exit 2
 }
 
@@ -27,8 +37,17 @@ severe+='|possible circular locking|possible recursive locking|inconsistent lock
 severe+='|soft lockup|hard LOCKUP|detected stalls|blocked for more than|Bad page|page dumped because|list_(add|del) corruption'
 pattern="$severe|Call Trace"
 
-awk -v allow="$allow_oom" -v severe="$severe" '
+awk -v allow="$allow_oom" -v offline="$allow_offline" -v severe="$severe" '
 	allow && /invoked oom-killer:/ { in_oom = 1 }
 	in_oom && $0 !~ severe { if (/Killed process/) in_oom = 0; next }
+	# A page dump: held back until its reason is known.
+	offline && /^page: refcount:/ { dump = $0 "\n"; next }
+	dump != "" {
+		if (/page dumped because: (unmovable page|migration failure)$/) { dump = ""; next }
+		dump = dump $0 "\n"
+		if (/page dumped because:/) { printf "%s", dump; dump = "" }
+		next
+	}
 	{ print }
+	END { printf "%s", dump }
 ' "$1" | grep -E -A 20 "$pattern"

@@ -22,6 +22,7 @@
 #   VM_ENV='A B'       more host variables to pass in (SECRETMEM_* and GTEST_* always are)
 #   VM_ALLOW_KERNEL_WARNINGS=1   report kernel warnings but do not fail on them
 #   VM_EXPECT_OOM=1    the command provokes the OOM killer: its reports are no warning
+#   VM_EXPECT_OFFLINE=1  the command offlines memory: the pages it dumps are no warning
 #   VM_KEEP=1          keep the run directory (console log, dmesg) even on success
 #   VM_KERNEL=patched  which kernel: patched (default), stock, debug, or a bzImage path
 set -euo pipefail
@@ -179,6 +180,7 @@ vmlog "boot to command ${boot:-?} s, command ${took} s, exit status $status"
 # Kernel problems during the run fail it, even if the command itself passed.
 dmesg_check=("$here/dmesg-problems.sh")
 [[ "${VM_EXPECT_OOM:-0}" == 1 ]] && dmesg_check+=(--allow-oom)
+[[ "${VM_EXPECT_OFFLINE:-0}" == 1 ]] && dmesg_check+=(--allow-offline)
 if [[ -f "$run/dmesg.txt" ]] && problems=$("${dmesg_check[@]}" "$run/dmesg.txt"); then
 	vmlog "the kernel logged problems during the run (full log: $run/dmesg.txt):"
 	head -n 200 <<<"$problems" | sed 's/^/    /' >&2

@@ -263,7 +263,7 @@ import json, sys
 d = json.load(sys.stdin)
 names = [b["name"] for b in d["backends"]]
 assert names == ["native", "fd", "locked"], names
-for field in ("SecretMem", "SecretPool"):
+for field in ("SecretMap", "SecretPool"):
     value = d["meminfo_kB"][field]
     assert value is None or isinstance(value, int), (field, value)
     # A kernel with MAP_SECRET counts it; absent is null, never a made-up 0.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Inside the VM on the debug kernel: the stress, then the OOM step, then the
 # checks that everything came back:
-#  - SecretMem: 0 kB (no secret page left in use);
+#  - SecretMap: 0 kB (no secret page left in use);
 #  - after a pool drain, SecretPool: 0 kB and as many chunks given back as
 #    were taken (secret_chunk_alloc = secret_chunk_free in /proc/vmstat);
 #  - the debugfs probe finds no free page still marked secret
@@ -42,10 +42,10 @@ settled() {
     echo "guest-stress: after $1"
     # Freed secret pages are zeroed by the pool's worker within HZ/10.
     for _ in $(seq 50); do
-        [[ $(meminfo SecretMem) == 0 ]] && break
+        [[ $(meminfo SecretMap) == 0 ]] && break
         sleep 0.1
     done
-    check "SecretMem (kB)" "$(meminfo SecretMem)" 0
+    check "SecretMap (kB)" "$(meminfo SecretMap)" 0
     # The drain returns once every free chunk is back in the page allocator,
     # including those the pool's worker was giving back: no waiting here.
     echo 1 >/proc/sys/vm/secret_map_pool_drain

@@ -72,7 +72,7 @@ bool machine_still_works()
 int run_oom()
 {
     const std::uint64_t total = meminfo_kib("MemTotal") * 1024;
-    const std::uint64_t secret_before = meminfo_kib("SecretMem");
+    const std::uint64_t secret_before = meminfo_kib("SecretMap");
     int pipe_fds[2];
     if (total == 0 || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
         std::perror("secret-stress --oom: /proc/meminfo or pipe");
@@ -114,12 +114,12 @@ int run_oom()
     }
     // The killed child's pages are freed at its exit; the pool zeroes them
     // within a tenth of a second.
-    std::uint64_t secret_after = meminfo_kib("SecretMem");
+    std::uint64_t secret_after = meminfo_kib("SecretMap");
     for (int i = 0; i < 100 && secret_after != secret_before; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        secret_after = meminfo_kib("SecretMem");
+        secret_after = meminfo_kib("SecretMap");
     }
-    std::printf("  SecretMem: %llu kB before, %llu kB after\n",
+    std::printf("  SecretMap: %llu kB before, %llu kB after\n",
                 static_cast<unsigned long long>(secret_before),
                 static_cast<unsigned long long>(secret_after));
     if (secret_after != secret_before) {

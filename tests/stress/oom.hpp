@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // More secret memory than the machine has: the kernel must refuse it or
 // OOM-kill the process that asked, and nothing else; afterwards the machine
-// works and SecretMem is back to where it was.
+// works and SecretMap is back to where it was.
 #pragma once
 
 namespace secretmem::stress {
