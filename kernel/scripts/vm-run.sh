@@ -68,6 +68,9 @@ cwd=$(pwd -P)
 	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 	echo 'export HOME=/tmp TERM=dumb LANG=C.UTF-8 SHELL=/bin/bash USER=root LOGNAME=root'
 	printf 'export VM_KERNEL=%q\n' "$VM_KERNEL" # which kernel this is: patched, stock, debug or a path
+	# A command that takes the 9p root away (hibernation) ends the run itself:
+	# it prints the exit sentinel and reboots, without init.
+	printf 'export SMVM_NONCE=%q\n' "$nonce"
 	for name in $(compgen -e); do
 		if [[ "$name" == SECRETMEM_* || "$name" == GTEST_* || " ${VM_ENV:-} " == *" $name "* ]]; then
 			printf 'export %s=%q\n' "$name" "${!name}"
