@@ -23,6 +23,7 @@
 #   VM_ALLOW_KERNEL_WARNINGS=1   report kernel warnings but do not fail on them
 #   VM_EXPECT_OOM=1    the command provokes the OOM killer: its reports are no warning
 #   VM_EXPECT_OFFLINE=1  the command offlines memory: the pages it dumps are no warning
+#   VM_STOP_AT_EXIT=1  stop QEMU as soon as the exit sentinel is seen (the guest may not reboot)
 #   VM_KEEP=1          keep the run directory (console log, dmesg) even on success
 #   VM_KERNEL=patched  which kernel: patched (default), stock, debug, or a bzImage path
 set -euo pipefail
@@ -121,6 +122,8 @@ console() {
 			echo "${status%%@@*}" >"$run/status"
 			now >"$run/ended"
 			done=1
+			# A guest that lost its root (hibernation) cannot reboot cleanly.
+			[[ "${VM_STOP_AT_EXIT:-0}" == 1 ]] && kill "$(cat "$run/qemu.pid")" 2>/dev/null
 			blank=0 # the guest's newline before the sentinel is not output
 			continue
 			;;

@@ -12,5 +12,5 @@ if [[ ! -f $repo/build/kernel/obj/arch/x86/boot/bzImage ]]; then
 fi
 guest=$(printf 'cp /bin/busybox /tmp/busybox && cp %q /tmp/guest.sh && exec /tmp/busybox sh /tmp/guest.sh %q' \
     "$repo/tests/vm/hibernation-guest.sh" "$repo/tests/vm/hibernation-helper.py")
-VM_DISK_MB=256 VM_APPEND="hibernate=nocompress no_console_suspend" VM_TIMEOUT=${VM_TIMEOUT:-600} \
+VM_STOP_AT_EXIT=1 VM_DISK_MB=256 VM_APPEND="hibernate=nocompress no_console_suspend" VM_TIMEOUT=${VM_TIMEOUT:-600} \
     exec "$repo/kernel/scripts/vm-run.sh" "$guest"
