@@ -41,9 +41,16 @@ void hide_secret_syscalls(bool deny)
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | memfd_errno),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mprotect, 0, 3),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[2])),
-        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_SECRET, 0, 1),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_SECRET, 0, 5),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+        // mmap() with the MAP_SECRET mapping type: EINVAL, as from any
+        // kernel that does not know the type.
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[3])),
+        BPF_STMT(BPF_ALU | BPF_AND | BPF_K, MAP_TYPE),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, MAP_SECRET, 1, 0),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
     };
     sock_fprog prog{static_cast<unsigned short>(sizeof(program) / sizeof(program[0])), program};
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)

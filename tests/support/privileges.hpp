@@ -8,8 +8,9 @@
 namespace secretmem::test {
 
 // From now on memfd_secret() fails with ENOSYS, or EPERM when `deny`, and
-// mprotect() with PROT_SECRET fails with EINVAL, as on a kernel without the
-// series.  Aborts if the filter cannot be installed.
+// mprotect() with PROT_SECRET and mmap() with MAP_SECRET fail with EINVAL,
+// as on a kernel without the series.  Aborts if the filter cannot be
+// installed.
 void hide_secret_syscalls(bool deny = false);
 
 // Remove CAP_IPC_LOCK from the effective set and set RLIMIT_MEMLOCK to
