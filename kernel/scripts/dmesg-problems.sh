@@ -32,9 +32,9 @@ done
 	exit 2
 }
 
-severe='WARNING:|BUG:|BUG |Oops|KASAN|UBSAN|general protection fault|Kernel panic|kernel BUG'
-severe+='|possible circular locking|possible recursive locking|inconsistent lock state|lock held when returning'
-severe+='|soft lockup|hard LOCKUP|detected stalls|blocked for more than|Bad page|page dumped because|list_(add|del) corruption'
+# One extended regular expression a line, no comments: a guest that has
+# lost the host's root (tests/vm/hibernation-guest.sh) greps with the file.
+severe=$(paste -sd'|' "$(dirname "${BASH_SOURCE[0]}")/dmesg-severe.patterns")
 pattern="$severe|Call Trace"
 
 awk -v allow="$allow_oom" -v offline="$allow_offline" -v severe="$severe" '

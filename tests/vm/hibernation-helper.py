@@ -11,10 +11,12 @@ import mmap
 import sys
 import time
 
+from guest_checks import MAP_SECRET, PAGE
+
 mode, prefix, nonce = sys.argv[1], sys.argv[2], sys.argv[3]
 size = 4 << 20
-m = mmap.mmap(-1, size, flags=0x0A)  # MAP_SECRET | MAP_ANONYMOUS
-for page in range(0, size, 4096):
+m = mmap.mmap(-1, size, flags=MAP_SECRET)
+for page in range(0, size, PAGE):
     at = page
     for ch in prefix:
         m[at] = ord(ch)

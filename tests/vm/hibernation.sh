@@ -10,7 +10,8 @@ if [[ ! -f $repo/build/kernel/obj/arch/x86/boot/bzImage ]]; then
     echo "skip: no patched kernel; build it with 'make kernel'" >&2
     exit 77
 fi
-guest=$(printf 'cp /bin/busybox /tmp/busybox && cp %q /tmp/guest.sh && exec /tmp/busybox sh /tmp/guest.sh %q' \
-    "$repo/tests/vm/hibernation-guest.sh" "$repo/tests/vm/hibernation-helper.py")
+guest=$(printf 'cp /bin/busybox %q %q /tmp/ && exec /tmp/busybox sh /tmp/hibernation-guest.sh %q' \
+    "$repo/tests/vm/hibernation-guest.sh" "$repo/kernel/scripts/dmesg-severe.patterns" \
+    "$repo/tests/vm/hibernation-helper.py")
 VM_STOP_AT_EXIT=1 VM_DISK_MB=256 VM_APPEND="hibernate=nocompress no_console_suspend" VM_TIMEOUT=${VM_TIMEOUT:-600} \
     exec "$repo/kernel/scripts/vm-run.sh" "$guest"

@@ -10,27 +10,12 @@ page with get_user_pages(), which secret memory refuses).
 2. A free page of the pool: it is never handed out again, however much
    secret memory is taken after.
 """
-import ctypes
-import mmap
 import os
 import signal
 import struct
-import sys
 import time
 
-MAP_SECRET = 0x0A
-PAGE = 4096
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def address_of(m):
-    return ctypes.addressof(ctypes.c_char.from_buffer(m))
+from guest_checks import PAGE, address_of, check, finish, meminfo, secret_map
 
 
 def pfns(m, size):
@@ -39,14 +24,6 @@ def pfns(m, size):
         pagemap.seek(address_of(m) // PAGE * 8)
         entries = struct.unpack(f"{size // PAGE}Q", pagemap.read(size // PAGE * 8))
     return [e & ((1 << 55) - 1) for e in entries if e & (1 << 63)]
-
-
-def meminfo(field):
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return -1
 
 
 def drain():
@@ -67,8 +44,7 @@ def poison(pfn):
 
 
 def secret_page():
-    m = mmap.mmap(-1, PAGE, flags=MAP_SECRET)
-    m[0] = 0x5A
+    m = secret_map(PAGE)
     return m, pfns(m, PAGE)[0]
 
 
@@ -102,9 +78,7 @@ time.sleep(0.5)  # zeroed and back in its chunk
 poison(free_pfn)
 time.sleep(0.5)
 size = 64 << 20
-big = mmap.mmap(-1, size, flags=MAP_SECRET)
-for off in range(0, size, PAGE):
-    big[off] = 1
+big = secret_map(size, byte=1)
 handed_out = free_pfn in pfns(big, size)
 check(not handed_out, f"a poisoned free page of the pool (pfn {free_pfn:#x}) is never handed out again")
 check(in_use_pfn not in pfns(big, size), "nor the poisoned page that was in use")
@@ -112,5 +86,4 @@ big.close()
 drain()
 check(meminfo("SecretPool") == 0, f"the pool drains around it: SecretPool {meminfo('SecretPool')} kB")
 
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

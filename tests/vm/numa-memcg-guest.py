@@ -4,37 +4,21 @@ works bound to each NUMA node and inside a memory cgroup, and the cgroup's
 limit holds for it: its pages are charged like any anonymous page, so a
 cgroup cannot use secret memory to get past memory.max."""
 import ctypes
-import mmap
 import os
-import sys
 
-MAP_SECRET = 0x0A
+from guest_checks import address_of, check, finish, meminfo, secret_map
+
 MPOL_BIND = 2
 SYS_SET_MEMPOLICY = 238
 CGROUP = "/sys/fs/cgroup"
 libc = ctypes.CDLL(None, use_errno=True)
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def secret_map(size):
-    m = mmap.mmap(-1, size, flags=MAP_SECRET)
-    for off in range(0, size, 4096):
-        m[off] = 0x5A
-    return m
 
 
 def unreadable_through_proc_mem(m):
     """The kernel refuses to read the mapping for anyone: EIO."""
-    address = ctypes.addressof(ctypes.c_char.from_buffer(m))
     with open("/proc/self/mem", "rb", buffering=0) as mem:
         try:
-            os.pread(mem.fileno(), 1, address)
+            os.pread(mem.fileno(), 1, address_of(m))
         except OSError:
             return True
     return False
@@ -42,7 +26,7 @@ def unreadable_through_proc_mem(m):
 
 def nodes_of(m):
     """Pages of the mapping per node, from numa_maps."""
-    address = ctypes.addressof(ctypes.c_char.from_buffer(m))
+    address = address_of(m)
     with open("/proc/self/numa_maps") as maps:
         for line in maps:
             fields = line.split()
@@ -104,10 +88,7 @@ def in_group(size):
 check(in_child(lambda: in_group(16 << 20)) == 0, "16 MiB of secret memory inside a 64 MiB memory cgroup, charged to it")
 status = in_child(lambda: in_group(256 << 20))
 check(status != 0, f"256 MiB of secret memory does not fit in the 64 MiB cgroup (child status {status})")
-with open("/proc/meminfo") as f:
-    secret = [line.strip() for line in f if line.startswith(("SecretMap:", "SecretPool:"))]
-print("     after: " + ", ".join(secret), flush=True)
+print(f"     after: SecretMap {meminfo('SecretMap')} kB, SecretPool {meminfo('SecretPool')} kB", flush=True)
 os.rmdir(group)
 
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()
