@@ -140,6 +140,39 @@ std::string join(const std::set<pid_t>& pids)
     return text;
 }
 
+// What a process that should have gone is doing, for the failure message:
+// each thread's state, wait channel, system call and kernel stack, and,
+// where gdb is installed, its user-space stacks.
+std::string describe_stuck(pid_t pid, const fs::path& scratch)
+{
+    std::string text = "\n--- process " + std::to_string(pid) + " still runs:";
+    const fs::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    std::error_code ec;
+    for (const auto& task : fs::directory_iterator(tasks, ec)) {
+        const auto field = [&](const char* name) {
+            std::string value = pt::read_text(task.path() / name);
+            while (!value.empty() && value.back() == '\n')
+                value.pop_back();
+            return value;
+        };
+        text += "\nthread " + task.path().filename().string() + " (" + field("comm") + "): wchan " +
+                field("wchan") + ", syscall " + field("syscall") + "\n" + field("stack");
+    }
+    const fs::path gdb = "/usr/bin/gdb";
+    if (fs::exists(gdb)) {
+        const fs::path out = scratch / ("gdb-" + std::to_string(pid) + ".txt");
+        const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        pt::child trace(
+            {gdb.string(), "-p", std::to_string(pid), "-batch", "-ex", "thread apply all bt"},
+            pt::clean_environment({}), pt::spawn_options().out(fd));
+        (void)trace.wait();
+        if (fd >= 0)
+            ::close(fd);
+        text += "\n" + pt::read_text(out);
+    }
+    return text;
+}
+
 } // namespace
 
 // For gtest's messages: the name, not the bytes.
@@ -382,8 +415,15 @@ protected:
             for (const pid_t p : descendants(main.pid()))
                 before.insert(p);
             ASSERT_EQ(::kill(main.pid(), server().reload_signal), 0);
-            ASSERT_TRUE(wait_replaced(main, before))
-                << label << ": the workers were not replaced after the reload" << logs();
+            if (!wait_replaced(main, before)) {
+                std::string stuck;
+                for (const pid_t p : descendants(main.pid())) {
+                    if (before.contains(p))
+                        stuck += describe_stuck(p, dir_.path());
+                }
+                FAIL() << label << ": the workers were not replaced after the reload" << logs()
+                       << stuck;
+            }
             ASSERT_TRUE(wait_serving(main, port, failure))
                 << label << ": no service after the reload: " << failure << logs();
             ASSERT_NO_FATAL_FAILURE(serve_every_worker(main, port, label + " after a reload"));
