@@ -5,7 +5,9 @@
 #  - after a pool drain, SecretPool: 0 kB and as many chunks given back as
 #    were taken (secret_chunk_alloc = secret_chunk_free in /proc/vmstat);
 #  - the debugfs probe finds no free page still marked secret
-#    (/sys/kernel/debug/secret_map/check_free fails with EUCLEAN if it does).
+#    (/sys/kernel/debug/secret_map/check_free fails with EUCLEAN if it does);
+#  - on the debug kernel, page_owner and allocation profiling charge secret
+#    pages to their allocation, first use and reuse (guest_attribution.py).
 # vm-run.sh then fails the run on any kernel warning in dmesg.
 #
 #   guest-stress.sh SECRET_STRESS_PROGRAM SECONDS [--oom|--no-oom]
@@ -87,6 +89,10 @@ settled "the stress"
 if [[ $oom == --oom ]]; then
     "$program" --oom || failed=1
     settled "the OOM step"
+fi
+if [[ "${VM_KERNEL:-}" == debug ]]; then
+    echo "guest-stress: the allocation hooks on secret pages"
+    python3 "$(dirname "$0")/guest_attribution.py" || failed=1
 fi
 oom_kills=$(dmesg | grep -c 'Killed process' || true)
 echo "  dmesg: $(dmesg | wc -l) lines, $oom_kills OOM kill(s); vm-run.sh checks it for warnings"

@@ -36,5 +36,6 @@ export VM_KERNEL=debug VM_EXPECT_OOM=1 VM_TIMEOUT=$((seconds * 3 + 600))
 # Under KASAN and TCG on a loaded host, evaluating _PRT ran past ACPICA's
 # 30-second loop limit (AE_AML_LOOP_TIMEOUT) for every device, and boot
 # took minutes longer.
-export VM_APPEND="${VM_APPEND:-} acpi=noirq"
+# page_owner=on: the debug kernel has page_owner built in, off until asked.
+export VM_APPEND="${VM_APPEND:-} acpi=noirq page_owner=on"
 exec "$repo/kernel/scripts/vm-run.sh" "$command"
