@@ -32,6 +32,12 @@ const backend& backend_for(backend_kind kind) noexcept
     return detail::locked_backend();
 }
 
+std::error_code backend::kernel_copies_on_fork(void* /*addr*/, std::size_t /*length*/,
+                                               bool /*copy*/) const noexcept
+{
+    return std::make_error_code(std::errc::operation_not_supported);
+}
+
 namespace detail {
 
 const secretmem_probe_result& kernel_probe()

@@ -70,6 +70,14 @@ public:
     [[nodiscard]] virtual std::error_code remake_after_fork(void* addr,
                                                             std::size_t length) const noexcept = 0;
 
+    // Before fork(): have the kernel give the child its own copy of
+    // [addr, addr + length), as secret as the parent's (`copy`), or leave
+    // the child nothing of it (the default again).  An error where the
+    // kernel cannot (every backend but native, a kernel without it): the
+    // copy then goes through user space.  Allocates nothing.
+    [[nodiscard]] virtual std::error_code kernel_copies_on_fork(void* addr, std::size_t length,
+                                                                bool copy) const noexcept;
+
     // Still in the kernel's direct map: usable only when the caller allows it.
     [[nodiscard]] bool degraded() const noexcept { return !protects().direct_map; }
 };

@@ -44,6 +44,17 @@ public:
         return {};
     }
 
+    // MADV_KEEPONFORK: fork() fills fresh secret pages of the child's with
+    // a copy, never through the direct map; kernels before that fail it
+    // with EINVAL on secret memory.
+    [[nodiscard]] std::error_code kernel_copies_on_fork(void* addr, std::size_t length,
+                                                        bool copy) const noexcept override
+    {
+        if (::madvise(addr, length, copy ? MADV_KEEPONFORK : MADV_WIPEONFORK) != 0)
+            return {errno, std::system_category()};
+        return {};
+    }
+
     // The kernel gave the child its own secret range there, zero-filled.
     [[nodiscard]] std::error_code remake_after_fork(void* addr,
                                                     std::size_t length) const noexcept override

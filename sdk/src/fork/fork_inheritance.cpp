@@ -34,6 +34,12 @@ bool copied(const span& s) noexcept
     return s.length > 0 && s.in_child == fork_behavior::copy;
 }
 
+// Copied through the fork channel: the kernel does not do it.
+bool streamed(const span& s) noexcept
+{
+    return copied(s) && !s.kernel_copies;
+}
+
 template <typename F>
 void for_each(F&& f) noexcept
 {
@@ -63,7 +69,9 @@ void before_fork() noexcept
     bool all_degraded = true;
     for_each([&](participant& p, span& held) {
         held = p.hold();
-        if (copied(held)) {
+        held.kernel_copies =
+            copied(held) && !held.owner->kernel_copies_on_fork(held.base, held.length, true);
+        if (streamed(held)) {
             any_copy = true;
             all_degraded = all_degraded && held.owner->degraded();
         }
@@ -88,15 +96,24 @@ void send(const span& s) noexcept
         (void)::mprotect(s.base, s.length, s.prot);
 }
 
+// After fork, on either side: a later fork() that skips the handlers
+// (clone() without them) copies nothing, as documented.
+void stop_kernel_copy(const span& s) noexcept
+{
+    if (s.kernel_copies)
+        (void)s.owner->kernel_copies_on_fork(s.base, s.length, false);
+}
+
 void after_fork_in_parent() noexcept
 {
     if (copying) {
         for_each([](participant& /*p*/, const span& held) {
-            if (copied(held))
+            if (streamed(held))
                 send(held);
         });
         fork_channel::close();
     }
+    for_each([](participant& /*p*/, const span& held) { stop_kernel_copy(held); });
     for_each([](participant& p, const span& /*held*/) { p.release(false); });
     pthread_mutex_unlock(&lock);
 }
@@ -105,7 +122,7 @@ void remake_in_child(const span& s) noexcept
 {
     if (const std::error_code ec = s.owner->remake_after_fork(s.base, s.length); ec)
         fail_in_child("cannot map its secret memory again", s.length, ec.value());
-    if (copied(s) && !fork_channel::receive(s.base, s.length))
+    if (streamed(s) && !fork_channel::receive(s.base, s.length))
         fail_in_child("cannot receive a copy of its secret memory", s.length, EPIPE);
     if (s.prot != (PROT_READ | PROT_WRITE) && ::mprotect(s.base, s.length, s.prot) != 0)
         fail_in_child("cannot protect its secret memory", s.length, errno);
@@ -114,8 +131,11 @@ void remake_in_child(const span& s) noexcept
 void after_fork_in_child() noexcept
 {
     for_each([](participant& /*p*/, const span& held) {
-        if (held.length > 0)
+        if (held.kernel_copies) {
+            stop_kernel_copy(held);
+        } else if (held.length > 0) {
             remake_in_child(held);
+        }
     });
     if (copying)
         fork_channel::close();

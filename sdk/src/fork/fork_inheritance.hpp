@@ -12,11 +12,15 @@
 //  - in the parent, before fork: the registry's lock, then each
 //    participant's hold(), which keeps its memory still and says what the
 //    child gets (a copy, or fresh zero-filled secret memory);
-//  - in the child: each range made secret memory of the child's own again
-//    (backend::remake_after_fork), then filled from the parent through the
-//    fork channel (fork_channel.hpp), then given its protection back; a child
-//    that cannot get all of it exits with status 127 and a message rather
-//    than run on with secrets silently zeroed;
+//  - where the kernel can make the child's copy itself (MAP_SECRET memory,
+//    MADV_KEEPONFORK), it is asked to, just before fork and for this fork
+//    only: fork() then fills fresh secret pages of the child's, never through
+//    the direct map, and nothing goes through user space;
+//  - in the child, for the other ranges: each made secret memory of the
+//    child's own again (backend::remake_after_fork), then filled from the
+//    parent through the fork channel (fork_channel.hpp), then given its
+//    protection back; a child that cannot get all of it exits with status
+//    127 and a message rather than run on with secrets silently zeroed;
 //  - in the parent, after fork: each copy sent, then every participant
 //    released.
 //
@@ -40,6 +44,9 @@ struct span {
     const backend* owner = nullptr; // what mapped it
     fork_behavior in_child = fork_behavior::copy;
     int prot = 0; // its protection now, which the child's range gets too
+    // Set before fork when the kernel makes the child's copy itself
+    // (backend::kernel_copies_on_fork): nothing to stream for this one.
+    bool kernel_copies = false;
 };
 
 class participant {
