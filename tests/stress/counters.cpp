@@ -40,6 +40,8 @@ std::string_view name(op o)
         return "munmap";
     case op::fork_child:
         return "fork";
+    case op::fork_kept:
+        return "fork, kept";
     case op::race:
         return "racing fault";
     case op::count_:

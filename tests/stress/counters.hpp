@@ -30,6 +30,7 @@ enum class op : std::uint8_t {
     punch,      // munmap of a page in the middle: the VMA splits
     unmap,      // munmap of the whole range
     fork_child, // fork: the child sees the range wiped, then exits
+    fork_kept,  // fork after MADV_KEEPONFORK: the child sees a copy, its own
     race,       // a racer faults on a range others may unmap; refused: it recovered
     count_,
 };

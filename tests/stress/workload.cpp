@@ -157,7 +157,7 @@ public:
             punch(s);
             break;
         case 14:
-            fork_child(s);
+            fork_child(s, (rng_() & 1) != 0);
             break;
         default:
             unmap(s);
@@ -347,27 +347,35 @@ private:
         s.clear();
     }
 
-    // The child of fork gets the range wiped (zero-filled) and its own: what
-    // it writes the parent never sees.
-    void fork_child(range_slot& s)
+    // The child of fork gets the range wiped (zero-filled), or after
+    // MADV_KEEPONFORK a copy the kernel made; either way its own: what it
+    // writes the parent never sees.
+    void fork_child(range_slot& s, bool keep)
     {
+        const op o = keep ? op::fork_kept : op::fork_child;
+        if (keep && ::madvise(s.base(), s.bytes(), MADV_KEEPONFORK) != 0)
+            broken("madvise(MADV_KEEPONFORK) of %zu pages: %s", s.size(), strerror(errno));
         const pid_t pid = ::fork();
         if (pid < 0) {
-            counts_.count(op::fork_child, false);
-            return;
-        }
-        if (pid == 0) {
-            std::fill(s.value.begin(), s.value.end(), 0);
-            verify_all(s, "fork (the child's copy, wiped)", counts_);
+            counts_.count(o, false);
+        } else if (pid == 0) {
+            if (!keep)
+                std::fill(s.value.begin(), s.value.end(), 0);
+            verify_all(s, keep ? "fork (the child's kept copy)" : "fork (the child's copy, wiped)",
+                       counts_);
             std::memset(s.base(), 0xa5, s.bytes());
             ::_exit(0);
         }
+        if (keep && ::madvise(s.base(), s.bytes(), MADV_WIPEONFORK) != 0)
+            broken("madvise(MADV_WIPEONFORK) of %zu pages: %s", s.size(), strerror(errno));
+        if (pid < 0)
+            return;
         int status = 0;
         while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             broken("fork: the child ended with status 0x%x", static_cast<unsigned>(status));
-        counts_.count(op::fork_child, true);
+        counts_.count(o, true);
         verify_all(s, "fork (the parent's copy)", counts_);
     }
 
