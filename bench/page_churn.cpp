@@ -25,14 +25,15 @@ double churn_once(std::size_t bytes, std::size_t page)
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return -1;
-    auto* bytes_p = static_cast<volatile char*>(p);
-    for (std::size_t off = 0; off < bytes; off += page)
-        bytes_p[off] = 1;
+    auto* memory = static_cast<volatile char*>(p);
+    std::size_t pages = 0;
+    for (std::size_t off = 0; off < bytes; off += page, ++pages)
+        memory[off] = 1;
     ::munmap(p, bytes);
     const auto elapsed = std::chrono::steady_clock::now() - start;
     return static_cast<double>(
                std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()) /
-           static_cast<double>(bytes / page);
+           static_cast<double>(pages);
 }
 
 } // namespace

@@ -9,8 +9,9 @@
  *                memory removed from the kernel's direct map, locked,
  *                excluded from core dumps, and wiped (zero-filled) in a forked
  *                child; after madvise(MADV_KEEPONFORK) the child gets its own
- *                secret copy instead, made by the kernel.  A value of the MAP_TYPE field, as MAP_DROPPABLE is,
- *                not a flag bit: kernels without the series reject a type
+ *                secret copy instead, made by the kernel.  A value of the
+ *                MAP_TYPE field, as MAP_DROPPABLE is, not a flag bit:
+ *                kernels without the series reject a type
  *                they do not know with EINVAL, where they would silently
  *                ignore an unknown bit under MAP_PRIVATE and hand out
  *                ordinary memory.  It contains the MAP_PRIVATE bit, so
