@@ -19,26 +19,33 @@ from guest_checks import PAGE, check, finish, meminfo, secret_map  # noqa: E402
 SIZE = 8 << 20
 PAGES = SIZE // PAGE
 STACKS = "/sys/kernel/debug/page_owner_stacks/show_stacks"
+DRAIN = "/proc/sys/vm/secret_map_pool_drain"
 # The allocating function of a pool page, in its stack and its tag.
 POOL_ALLOC = "secret_pool_alloc"
 TAG_SITE = "func:secret_folio_from_pool"
 
 
-def settle():
-    """Until every freed secret page is back in the pool."""
+def settle(when):
+    """Until every freed secret page is back in the pool.  A page unmapped
+    on one CPU is freed only when other CPUs' LRU and mlock batches let it
+    go: the drain knob drains them everywhere."""
     for _ in range(100):
+        with open(DRAIN, "w") as f:
+            f.write("1")
         if meminfo("SecretMap") == 0:
-            return
+            break
         time.sleep(0.1)
+    check(meminfo("SecretMap") == 0, f"{when}: no secret page left in use")
 
 
 def owner_pages():
-    """In-use pages of the stacks that took them from the pool."""
+    """In-use pages of the stacks whose allocating frame is the pool's (the
+    slab and page-table pages the pool allocates for itself are others')."""
     with open(STACKS) as f:
         blocks = f.read().split("\n\n")
     total = 0
     for block in blocks:
-        if POOL_ALLOC in block:
+        if block.lstrip().startswith(POOL_ALLOC):
             for line in block.splitlines():
                 if line.startswith("nr_base_pages:"):
                     total += int(line.split()[1])
@@ -60,7 +67,7 @@ def main():
         if not os.path.exists(path):
             check(False, f"{path} exists (page_owner=on and allocation profiling)")
             finish()
-    settle()
+    settle("before")
     before_pages, before_bytes = owner_pages(), tagged_bytes()
     print(f"before: {before_pages} pages, {before_bytes} bytes charged to the pool's allocations")
 
@@ -69,7 +76,7 @@ def main():
     check(owner_pages() - before_pages >= PAGES,
           f"page_owner charges {PAGES} pages in use to {POOL_ALLOC} (first use)")
     first.close()
-    settle()
+    settle("after the first use")
 
     # Second use: the pool hands out the pages the first use freed.
     second = secret_map(SIZE)
@@ -81,7 +88,7 @@ def main():
           f"allocation profiling charges {tagged} bytes to {TAG_SITE} (second use), "
           f"expected at least {SIZE}")
     second.close()
-    settle()
+    settle("after the second use")
     pages, tagged = owner_pages() - before_pages, tagged_bytes() - before_bytes
     check(pages <= 0, f"after the free, {pages} pages still charged to {POOL_ALLOC}")
     check(tagged <= 0, f"after the free, {tagged} bytes still charged to {TAG_SITE}")
