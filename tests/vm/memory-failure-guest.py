@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Inside the VM (memory-failure.sh): poison injected into secret memory,
+"""Inside the VM (vm-memory-failure): poison injected into secret memory,
 through hwpoison's corrupt-pfn (MADV_HWPOISON cannot reach it: it takes the
 page with get_user_pages(), which secret memory refuses).
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Inside the VM (pud-collapse.sh, 4 GiB of memory: the direct map has 1 GiB
+# Inside the VM (vm-pud-collapse, 4 GiB of memory: the direct map has 1 GiB
 # pages): a chunk taken from a 1 GiB page splits it; once the chunk is back,
 # the 1 GiB page must be whole again.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Inside the VM, on a kernel that has just booted (static-key.sh): the
+"""Inside the VM, on a kernel that has just booted (vm-static-key): the
 page free path and GUP-fast test pages for a secret mark only once secret
 memory exists (a static key, secret_map/in_use in debugfs), so a kernel
 that never uses it costs nothing; calls that ask for secret memory and fail
