@@ -12,8 +12,10 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
 rounds=${1:-3}
 churn=$repo/build/meson/bench/page-churn
+# shellcheck source=kernel/scripts/lib.sh
+. "$repo/kernel/scripts/lib.sh"
 for k in patched stock; do
-    [[ -f $repo/build/kernel/$([[ $k == patched ]] && echo obj || echo stock/obj)/arch/x86/boot/bzImage ]] || {
+    [[ -f $(bzimage_of "$k") ]] || {
         echo "skip: no $k kernel; build both with 'make kernel'" >&2
         exit 77
     }
